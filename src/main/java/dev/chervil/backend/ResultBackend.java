@@ -1,0 +1,35 @@
+package dev.chervil.backend;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Where task outcomes go and where callers wait for them. Implementations: {@code RpcBackend}
+ * (AMQP {@code reply_to}), {@code RedisBackend} (Celery's key format) and {@code NoBackend}.
+ *
+ * <p>The worker calls {@link #store}; a client calls {@link #replyTo()} before publishing and
+ * {@link #await} after. Lifecycle: {@link #start()} then {@link #close()}, both idempotent.
+ */
+public interface ResultBackend extends AutoCloseable {
+
+  void start();
+
+  /** The {@code reply_to} a client must put on its messages, or null if results are not routed. */
+  String replyTo();
+
+  /**
+   * Records a state for a task. {@code replyTo} and {@code correlationId} are the request's own
+   * properties; backends that do not route replies ignore them.
+   */
+  void store(ResultMeta meta, String replyTo, String correlationId);
+
+  /**
+   * Waits until the task is ready (SUCCESS, FAILURE or REVOKED) and returns its meta.
+   *
+   * @throws TimeoutException when nothing ready arrived in time
+   */
+  ResultMeta await(String taskId, Duration timeout) throws TimeoutException, InterruptedException;
+
+  @Override
+  void close();
+}

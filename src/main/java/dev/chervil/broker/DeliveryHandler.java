@@ -1,0 +1,6 @@
+package dev.chervil.broker;
+
+@FunctionalInterface
+public interface DeliveryHandler {
+  void handle(Delivery delivery);
+}

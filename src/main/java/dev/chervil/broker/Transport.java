@@ -1,0 +1,39 @@
+package dev.chervil.broker;
+
+import dev.chervil.protocol.WireMessage;
+
+/**
+ * What Chervil needs from a message broker. Implementations: {@code AmqpTransport} (RabbitMQ) and
+ * {@code MemoryTransport} (the embedded default). Nothing above this interface knows AMQP.
+ *
+ * <p>Lifecycle: {@link #start()} connects, {@link #close()} cancels consumers and disconnects; both
+ * are idempotent. All methods are safe to call from any thread.
+ */
+public interface Transport extends AutoCloseable {
+
+  void start();
+
+  /** Declares a durable queue bound to a durable direct exchange of the same name (kombu's default). */
+  void declareQueue(QueueSpec queue);
+
+  /**
+   * Publishes and returns once the broker has taken responsibility (publisher confirm on AMQP).
+   * Celery publishes tasks to the default exchange {@code ""} with routing key = queue name.
+   */
+  void publish(String exchange, String routingKey, WireMessage message);
+
+  /**
+   * Starts consuming {@code queue}, at most {@code prefetch} unacknowledged deliveries at a time.
+   * The handler runs on a transport thread and must not block for long.
+   */
+  Subscription consume(String queue, int prefetch, DeliveryHandler handler);
+
+  /** Declares an exclusive, auto-delete queue for this client's replies and returns its name. */
+  String declareReplyQueue();
+
+  /** Whether the broker can dead-letter rejected messages (a DLX configured on the queue). */
+  boolean supportsDeadLettering();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,173 @@
+package dev.chervil.broker.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.chervil.broker.QueueSpec;
+import dev.chervil.broker.TransportException;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Declares queues, exchanges and bindings, and declares them again after a reconnect.
+ *
+ * <p>Every declaration runs on a throwaway channel: a redeclaration with different arguments makes
+ * RabbitMQ close the channel (406 PRECONDITION_FAILED), which must not take a consumer or the
+ * publisher down with it. Because amqp-client's own topology recovery replays a declaration on the
+ * channel that made it — closed by then — the transport filters declarations out of it and calls
+ * {@link #redeclareAll()} itself when topology recovery starts, before consumers are recovered.
+ */
+final class AmqpTopology {
+  private static final Logger log = LoggerFactory.getLogger(AmqpTopology.class);
+  private static final Pattern INEQUIVALENT =
+      Pattern.compile("inequivalent arg '([^']+)' for (queue|exchange) '([^']+)'");
+
+  /** Dead letters of queue {@code q} land in {@code q + DEAD_SUFFIX}. */
+  static final String DEAD_SUFFIX = ".dead";
+
+  private final Connection connection;
+  private final Map<String, QueueSpec> queues = new LinkedHashMap<>(); // guarded by this
+  private final Map<String, Boolean> replyQueues = new LinkedHashMap<>(); // guarded by this
+
+  AmqpTopology(Connection connection) {
+    this.connection = connection;
+  }
+
+  void declare(QueueSpec spec) {
+    withChannel("declare queue '" + spec.name() + "'", ch -> declareOn(ch, spec));
+    synchronized (this) {
+      queues.put(spec.name(), spec);
+    }
+    log.info(
+        "event=queue-declared queue={} durable={} deadLetterExchange={}",
+        spec.name(),
+        spec.durable(),
+        spec.deadLetterExchange());
+  }
+
+  /**
+   * The name is chosen here rather than by the server: a server-named queue gets a new name when
+   * amqp-client recovers it, under the feet of every request that carries the old reply_to.
+   */
+  String declareReplyQueue() {
+    String name = "chervil.reply." + UUID.randomUUID();
+    withChannel("declare reply queue '" + name + "'", ch -> declareReplyOn(ch, name));
+    synchronized (this) {
+      replyQueues.put(name, Boolean.TRUE);
+    }
+    log.info("event=reply-queue-declared queue={}", name);
+    return name;
+  }
+
+  /** Replays every declaration; failures are logged per queue, never thrown. */
+  void redeclareAll() {
+    Map<String, QueueSpec> specs;
+    Iterable<String> replies;
+    synchronized (this) {
+      specs = new LinkedHashMap<>(queues);
+      replies = new java.util.ArrayList<>(replyQueues.keySet());
+    }
+    specs.values().forEach(spec -> redeclare(spec.name(), ch -> declareOn(ch, spec)));
+    replies.forEach(name -> redeclare(name, ch -> declareReplyOn(ch, name)));
+  }
+
+  private void redeclare(String queue, ChannelAction action) {
+    try {
+      withChannel("redeclare queue '" + queue + "'", action);
+      log.info("event=queue-redeclared queue={}", queue);
+    } catch (TransportException e) {
+      log.error("event=queue-redeclare-failed queue={} reason=\"{}\"", queue, e.getMessage());
+    }
+  }
+
+  private static void declareOn(Channel ch, QueueSpec spec) throws IOException {
+    Map<String, Object> args = new HashMap<>();
+    String dlx = spec.deadLetterExchange();
+    if (dlx != null && !dlx.isBlank()) {
+      // Direct, and the dead queue bound with the queue's name: dead-lettering keeps the original
+      // routing key (= queue name, as Celery publishes), so several queues can share one DLX.
+      ch.exchangeDeclare(dlx, BuiltinExchangeType.DIRECT, true);
+      String dead = spec.name() + DEAD_SUFFIX;
+      ch.queueDeclare(dead, true, false, false, null);
+      ch.queueBind(dead, dlx, spec.name());
+      args.put("x-dead-letter-exchange", dlx);
+    }
+    ch.exchangeDeclare(spec.name(), BuiltinExchangeType.DIRECT, spec.durable());
+    ch.queueDeclare(spec.name(), spec.durable(), false, false, args.isEmpty() ? null : args);
+    ch.queueBind(spec.name(), spec.name(), spec.name());
+  }
+
+  private static void declareReplyOn(Channel ch, String name) throws IOException {
+    ch.queueDeclare(name, false, true, true, null);
+  }
+
+  private void withChannel(String what, ChannelAction action) {
+    Channel ch = null;
+    try {
+      ch = connection.createChannel();
+      if (ch == null) {
+        throw new TransportException("cannot " + what + ": no channel number left");
+      }
+      action.run(ch);
+    } catch (IOException | ShutdownSignalException e) {
+      throw translate(what, e);
+    } finally {
+      closeQuietly(ch);
+    }
+  }
+
+  static TransportException translate(String what, Exception e) {
+    ShutdownSignalException signal =
+        e instanceof ShutdownSignalException s
+            ? s
+            : e.getCause() instanceof ShutdownSignalException s ? s : null;
+    if (signal != null && signal.getReason() instanceof AMQP.Channel.Close close) {
+      if (close.getReplyCode() == AMQP.PRECONDITION_FAILED) {
+        Matcher m = INEQUIVALENT.matcher(close.getReplyText());
+        if (m.find()) {
+          return new TransportException(
+              "cannot "
+                  + what
+                  + ": "
+                  + m.group(2)
+                  + " '"
+                  + m.group(3)
+                  + "' already exists with a different '"
+                  + m.group(1)
+                  + "'; delete it or declare it the same way (broker: "
+                  + close.getReplyText()
+                  + ")",
+              e);
+        }
+      }
+      return new TransportException("cannot " + what + ": " + close.getReplyText(), e);
+    }
+    return new TransportException("cannot " + what + ": " + e.getMessage(), e);
+  }
+
+  private static void closeQuietly(Channel ch) {
+    if (ch == null || !ch.isOpen()) {
+      return;
+    }
+    try {
+      ch.close();
+    } catch (IOException | TimeoutException | ShutdownSignalException e) {
+      log.debug("event=channel-close-failed channel={} reason=\"{}\"", ch.getChannelNumber(), e.toString());
+    }
+  }
+
+  @FunctionalInterface
+  interface ChannelAction {
+    void run(Channel channel) throws IOException;
+  }
+}

@@ -1,0 +1,88 @@
+package dev.chervil.client;
+
+import dev.chervil.backend.ResultBackend;
+import dev.chervil.broker.QueueSpec;
+import dev.chervil.broker.Transport;
+import dev.chervil.protocol.CeleryJsonCodec;
+import dev.chervil.protocol.TaskMessage;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Sends tasks and waits for their results, like Celery's {@code app.send_task}. Owns its transport
+ * and backend: {@link #start()} opens them, {@link #close()} closes them; both idempotent.
+ *
+ * <pre>{@code
+ * try (ChervilClient client = new ChervilClient(transport, backend)) {
+ *   client.start();
+ *   Object sum = client.task("proj.tasks.add").args(2, 3).queue("reports").send()
+ *       .get(Duration.ofSeconds(10));
+ * }
+ * }</pre>
+ */
+public final class ChervilClient implements AutoCloseable {
+  private final Transport transport;
+  private final ResultBackend backend;
+  private final Set<String> declared = ConcurrentHashMap.newKeySet();
+  private volatile boolean started;
+
+  public ChervilClient(Transport transport, ResultBackend backend) {
+    this.transport = transport;
+    this.backend = backend;
+  }
+
+  public synchronized void start() {
+    if (started) {
+      return;
+    }
+    transport.start();
+    backend.start();
+    started = true;
+  }
+
+  /** Starts composing a call of {@code taskName}; finish it with {@link TaskCall#send()}. */
+  public TaskCall task(String taskName) {
+    return new TaskCall(this, taskName);
+  }
+
+  /**
+   * Sends a chain: {@code first} runs, then each next step with the previous step's result as its
+   * first argument. Returns the last step's result.
+   */
+  public AsyncResult chain(TaskCall first, TaskCall... next) {
+    first.chain(java.util.List.of(next));
+    send(first.message(), first.queue());
+    return new AsyncResult(next.length == 0 ? first.id() : next[next.length - 1].id(), backend);
+  }
+
+  /** Publishes a ready message to {@code queue} (declared on first use) and returns its result. */
+  public AsyncResult send(TaskMessage message, String queue) {
+    if (!started) {
+      throw new IllegalStateException("client not started: call start() before sending " + message.task());
+    }
+    if (declared.add(queue)) {
+      transport.declareQueue(QueueSpec.durable(queue));
+    }
+    transport.publish("", queue, CeleryJsonCodec.encode(message));
+    return new AsyncResult(message.id(), backend);
+  }
+
+  /**
+   * The result of a task sent earlier by its id. With rpc:// only tasks sent by this client can be
+   * awaited, because their replies come to this client's own reply queue.
+   */
+  public AsyncResult result(String taskId) {
+    return new AsyncResult(taskId, backend);
+  }
+
+  /** The {@code reply_to} results must be routed to, or null when the backend needs none. */
+  String replyTo() {
+    return backend.replyTo();
+  }
+
+  @Override
+  public synchronized void close() {
+    backend.close();
+    transport.close();
+  }
+}

@@ -1,0 +1,49 @@
+package dev.chervil.limits;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place time limits are timed, shared by all pools: a single daemon thread that fires
+ * soft and hard limit actions. Actions must be short; anything slow (a kill and its grace period)
+ * is handed to another thread by the action itself.
+ */
+public final class DeadlineScheduler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DeadlineScheduler.class);
+
+  private final ScheduledThreadPoolExecutor timer;
+
+  public DeadlineScheduler(String name) {
+    timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+    // A cancelled deadline is the common case (the task ended first): drop it from the queue at
+    // once instead of keeping one entry per finished task until its time comes.
+    timer.setRemoveOnCancelPolicy(true);
+    // Start the thread now, so a census baseline taken after start-up already counts it.
+    timer.prestartAllCoreThreads();
+  }
+
+  /** Runs {@code action} after {@code delay} unless the returned deadline is cancelled first. */
+  public Deadline schedule(Duration delay, Runnable action) {
+    ScheduledFuture<?> f = timer.schedule(() -> {
+      try {
+        action.run();
+      } catch (RuntimeException e) {
+        log.error("event=limit-action-failed reason={}", e.toString(), e);
+      }
+    }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    return () -> f.cancel(false);
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}

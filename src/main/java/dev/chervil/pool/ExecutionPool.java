@@ -1,0 +1,39 @@
+package dev.chervil.pool;
+
+import dev.chervil.census.CensusSource;
+import dev.chervil.task.Outcome;
+import dev.chervil.task.TaskRequest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs tasks with their time limits. Implementations: {@code SoloPool}, {@code ThreadPool},
+ * {@code ProcessPool}. A pool has a fixed number of slots; {@link #submit} queues when all are busy.
+ *
+ * <p>Lifecycle: {@link #start()} → {@link #drain} (stop taking, let running finish) →
+ * {@link #close()} (stop everything, release every thread and process). All idempotent.
+ */
+public interface ExecutionPool extends CensusSource, AutoCloseable {
+
+  /** "solo", "threads" or "processes". */
+  String kind();
+
+  void start();
+
+  /** Number of slots: tasks that can run at the same time. */
+  int size();
+
+  /**
+   * Runs the task under {@code request.limits()}. The future always completes normally, with the
+   * outcome — a pool failure is an {@link Outcome.Lost}, never an exceptional completion.
+   *
+   * @throws IllegalStateException if the pool is draining or closed
+   */
+  CompletableFuture<Outcome> submit(TaskRequest request);
+
+  /** Stops taking tasks and waits up to {@code timeout} for the running ones; true if all ended. */
+  boolean drain(Duration timeout);
+
+  @Override
+  void close();
+}

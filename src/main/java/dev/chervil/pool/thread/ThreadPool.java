@@ -1,0 +1,240 @@
+package dev.chervil.pool.thread;
+
+import dev.chervil.limits.Deadline;
+import dev.chervil.limits.DeadlineScheduler;
+import dev.chervil.pool.ExecutionPool;
+import dev.chervil.task.Outcome;
+import dev.chervil.task.TaskContext;
+import dev.chervil.task.TaskRequest;
+import dev.chervil.task.TaskRunner;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs tasks on a fixed number of threads in the worker's own JVM; {@code solo} is this pool with
+ * one slot. The soft limit interrupts the task's thread and runs its cancel hooks. The hard limit
+ * cannot stop a thread — Java has no safe way to — so it settles the task as TimeLimitExceeded,
+ * abandons the thread (it is counted in the census until it ends by itself) and starts a
+ * replacement so the pool keeps its size. Only the process pool can reclaim code stuck in native
+ * calls.
+ *
+ * <p>Threads: {@link #submit} from any thread; each {@link Slot} runs on its own thread; limits
+ * fire on the shared {@link DeadlineScheduler} thread. A task's future is completed by whichever
+ * comes first, the slot (normal end) or the hard limit, and {@link CompletableFuture#complete}
+ * decides that race.
+ */
+public final class ThreadPool implements ExecutionPool {
+  private static final Logger log = LoggerFactory.getLogger(ThreadPool.class);
+
+  private final String kind;
+  private final int size;
+  private final boolean virtual;
+  private final TaskRunner runner;
+  private final DeadlineScheduler limits; // owned: closed with the pool
+  private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+  private final List<Slot> slots = new CopyOnWriteArrayList<>();
+  private final Set<Thread> abandoned = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger threadIds = new AtomicInteger();
+  private volatile State state = State.NEW;
+
+  private enum State { NEW, RUNNING, DRAINING, CLOSED }
+
+  private record Job(TaskRequest request, CompletableFuture<Outcome> result) {}
+
+  public ThreadPool(String kind, int size, boolean virtual, TaskRunner runner) {
+    if (size < 1) {
+      throw new IllegalArgumentException("pool size must be at least 1: " + size);
+    }
+    this.kind = kind;
+    this.size = size;
+    this.virtual = virtual;
+    this.runner = runner;
+    this.limits = new DeadlineScheduler("chervil-" + kind + "-limits");
+  }
+
+  @Override
+  public String kind() {
+    return kind;
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public synchronized void start() {
+    if (state != State.NEW) {
+      return;
+    }
+    state = State.RUNNING;
+    for (int i = 0; i < size; i++) {
+      startSlot();
+    }
+    log.info("event=pool-started kind={} size={} virtual={}", kind, size, virtual);
+  }
+
+  @Override
+  public CompletableFuture<Outcome> submit(TaskRequest request) {
+    if (state != State.RUNNING) {
+      throw new IllegalStateException("pool " + kind + " is " + state + ": cannot run task " + request.id());
+    }
+    CompletableFuture<Outcome> result = new CompletableFuture<>();
+    queue.add(new Job(request, result));
+    return result;
+  }
+
+  @Override
+  public boolean drain(Duration timeout) {
+    synchronized (this) {
+      if (state == State.RUNNING) {
+        state = State.DRAINING;
+      }
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!queue.isEmpty() || running.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (state == State.CLOSED) {
+        return;
+      }
+      state = State.CLOSED;
+    }
+    for (Slot slot : slots) {
+      slot.thread.interrupt();
+    }
+    for (Slot slot : slots) {
+      join(slot.thread);
+    }
+    limits.close();
+    Job left;
+    while ((left = queue.poll()) != null) {
+      left.result.complete(new Outcome.Lost("pool closed before task " + left.request.id() + " ran"));
+    }
+    log.info("event=pool-closed kind={} abandoned={}", kind, abandonedThreads());
+  }
+
+  @Override
+  public Set<Long> ownedChildPids() {
+    return Set.of();
+  }
+
+  @Override
+  public Set<Long> releasedSessions() {
+    return Set.of();
+  }
+
+  @Override
+  public int abandonedThreads() {
+    abandoned.removeIf(t -> !t.isAlive());
+    return abandoned.size();
+  }
+
+  private void startSlot() {
+    Slot slot = new Slot();
+    String name = "chervil-" + kind + "-" + threadIds.incrementAndGet();
+    Thread.Builder builder = virtual ? Thread.ofVirtual().name(name) : Thread.ofPlatform().name(name).daemon(true);
+    slot.thread = builder.unstarted(slot);
+    slots.add(slot);
+    slot.thread.start();
+  }
+
+  /** One thread's loop. Leaves when the pool closes or when a hard limit abandoned it. */
+  private final class Slot implements Runnable {
+    private Thread thread;
+    private volatile boolean abandonedByLimit;
+
+    @Override
+    public void run() {
+      while (state != State.CLOSED && !abandonedByLimit) {
+        Job job;
+        try {
+          job = queue.poll(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          if (state == State.CLOSED) {
+            return;
+          }
+          continue;
+        }
+        if (job != null) {
+          // Counted until its future completes, which happens once: at the task's end, or when a
+          // hard limit abandons this thread (then the thread may run on, but the slot is free).
+          running.incrementAndGet();
+          job.result.whenComplete((o, e) -> running.decrementAndGet());
+          execute(job);
+        }
+      }
+    }
+
+    private void execute(Job job) {
+      TaskRequest request = job.request;
+      TaskContext ctx = new TaskContext(request);
+      Deadline soft = request.limits().soft() == null ? null
+          : limits.schedule(request.limits().soft(), () -> ctx.cancel("soft time limit exceeded"));
+      Deadline hard = request.limits().hard() == null ? null
+          : limits.schedule(request.limits().hard(), () -> abandon(job));
+      try {
+        job.result.complete(runner.run(ctx));
+      } catch (Throwable t) { // TaskRunner catches task errors; this is a pool bug or an Error
+        job.result.complete(new Outcome.Lost("thread died running task " + request.id() + ": " + t));
+      } finally {
+        if (soft != null) {
+          soft.cancel();
+        }
+        if (hard != null) {
+          hard.cancel();
+        }
+      }
+    }
+
+    /** Hard limit: give up on this thread, settle the task, keep the pool at full size. */
+    private void abandon(Job job) {
+      if (!job.result.complete(new Outcome.HardKilled(job.request.limits().hard()))) {
+        return; // the task ended just before the limit fired
+      }
+      abandonedByLimit = true;
+      abandoned.add(thread);
+      slots.remove(this);
+      thread.interrupt();
+      log.warn("event=thread-abandoned kind={} task={} thread={} reason=hard-time-limit",
+          kind, job.request.id(), thread.getName());
+      synchronized (ThreadPool.this) {
+        if (state != State.CLOSED) {
+          startSlot();
+        }
+      }
+    }
+  }
+
+  private static void join(Thread t) {
+    try {
+      t.join(Duration.ofSeconds(2));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.chervil.worker;
+
+import dev.chervil.broker.Subscription;
+import dev.chervil.worker.Intake.Accepted;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds tasks with a future ETA unacked until they are due, like Celery. Each held task raises its
+ * subscription's prefetch by one while it waits, so a queue full of ETA tasks cannot starve the
+ * worker of tasks it could run now. If the worker stops first, the held messages are never acked
+ * and the broker hands them to another worker: nothing is lost.
+ */
+final class EtaScheduler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EtaScheduler.class);
+
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "chervil-eta");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Function<String, Subscription> subscriptions;
+  private final Consumer<Accepted> whenDue;
+
+  EtaScheduler(Function<String, Subscription> subscriptions, Consumer<Accepted> whenDue) {
+    this.subscriptions = subscriptions;
+    this.whenDue = whenDue;
+  }
+
+  void hold(Accepted task, long delayMillis) {
+    Subscription sub = subscriptions.apply(task.delivery().queue());
+    if (sub != null) {
+      adjust(sub, +1);
+    }
+    log.info("event=task-eta-held task={} name={} delay_ms={}", task.message().id(),
+        task.message().task(), delayMillis);
+    timer.schedule(() -> {
+      if (sub != null) {
+        adjust(sub, -1);
+      }
+      whenDue.accept(task);
+    }, delayMillis, TimeUnit.MILLISECONDS);
+  }
+
+  private static void adjust(Subscription sub, int delta) {
+    synchronized (sub) {
+      sub.prefetch(Math.max(1, sub.prefetch() + delta));
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}

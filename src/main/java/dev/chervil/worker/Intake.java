@@ -1,0 +1,69 @@
+package dev.chervil.worker;
+
+import dev.chervil.broker.Delivery;
+import dev.chervil.protocol.CeleryJsonCodec;
+import dev.chervil.protocol.MalformedMessageException;
+import dev.chervil.protocol.TaskMessage;
+import dev.chervil.task.ArgumentBinder;
+import dev.chervil.task.ArgumentMismatchException;
+import dev.chervil.task.TaskDefinition;
+import dev.chervil.task.TaskError;
+import dev.chervil.task.TaskRegistry;
+import java.util.List;
+
+/**
+ * The first look at a delivery: decode it, find its task, check its arguments. Everything that
+ * can be known to be wrong before running is found here, so a bad message is rejected before it
+ * is acked or holds a pool slot.
+ */
+final class Intake {
+  private final TaskRegistry registry;
+
+  Intake(TaskRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** What the intake decided about one delivery. */
+  sealed interface Verdict permits Accepted, Rejected {}
+
+  /** A runnable task: its message, its definition and the delivery that settles it. */
+  record Accepted(Delivery delivery, TaskMessage message, TaskDefinition task) implements Verdict {}
+
+  /**
+   * A message that will not run. {@code failure}, when present, is stored as the task's result so
+   * a caller waiting on it learns why instead of timing out.
+   */
+  record Rejected(Delivery delivery, String taskId, String taskName, String reason, TaskError failure)
+      implements Verdict {}
+
+  Verdict examine(Delivery delivery) {
+    TaskMessage message;
+    try {
+      message = CeleryJsonCodec.decode(delivery.message());
+    } catch (MalformedMessageException e) {
+      Object id = delivery.message().headers().get("id");
+      return new Rejected(delivery, id == null ? null : id.toString(), null, e.getMessage(), null);
+    }
+    if (message.embed().chord() != null) {
+      // Celery joins chords through backend-specific counters that Chervil does not keep yet; a
+      // chord member that ran would leave its body uncalled forever, so refuse it loudly instead.
+      String body = String.valueOf(message.embed().chord().get("task"));
+      return new Rejected(delivery, message.id(), message.task(),
+          "chords are not supported: the chord body '" + body + "' would never be called",
+          TaskError.celery("ChordError", "chords are not supported by Chervil (body " + body + ")"));
+    }
+    TaskDefinition task = registry.find(message.task()).orElse(null);
+    if (task == null) {
+      return new Rejected(delivery, message.id(), message.task(),
+          "unknown task '" + message.task() + "' (not registered in this worker)",
+          TaskError.celery("NotRegistered", "'" + message.task() + "'"));
+    }
+    try {
+      ArgumentBinder.bind(task, message.args(), message.kwargs());
+    } catch (ArgumentMismatchException e) {
+      return new Rejected(delivery, message.id(), message.task(), "wrong arguments: " + e.getMessage(),
+          new TaskError("TypeError", e.getMessage(), "builtins", null, List.of()));
+    }
+    return new Accepted(delivery, message, task);
+  }
+}
