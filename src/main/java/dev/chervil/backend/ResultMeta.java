@@ -17,6 +17,6 @@ public record ResultMeta(
     OffsetDateTime dateDone) {
 
   public ResultMeta {
-    children = children == null ? List.of() : List.copyOf(children);
+    children = dev.chervil.protocol.Values.list(children);
   }
 }

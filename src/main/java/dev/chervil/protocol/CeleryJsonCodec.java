@@ -1,17 +1,393 @@
 package dev.chervil.protocol;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.chervil.backend.ResultMeta;
+import dev.chervil.backend.TaskState;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The one JSON codec: {@link TaskMessage} to and from {@link WireMessage}, and result meta dicts.
- * Pickle and every other non-JSON content type are refused, never deserialized.
+ * The one JSON codec: {@link TaskMessage} to and from {@link WireMessage} (Celery protocol v2), and
+ * result meta dicts. Pickle and every other non-JSON content type are refused, never deserialized.
+ *
+ * <p>Decoding is strict about shape (a header of the wrong type is an error naming the header) and
+ * lenient about presence (absent optional headers are Python's {@code None}).
  */
 public final class CeleryJsonCodec {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  /** Python's {@code datetime.isoformat()} with an explicit offset, which every Celery parses. */
+  private static final DateTimeFormatter ISO =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx");
+
+  /** The headers this version models; anything else is kept in {@link TaskHeaders#extra()}. */
+  private static final Set<String> KNOWN_HEADERS = Set.of("lang", "task", "id", "shadow", "eta",
+      "expires", "group", "group_index", "retries", "timelimit", "root_id", "parent_id",
+      "argsrepr", "kwargsrepr", "origin", "ignore_result", "replaced_task_nesting",
+      "stamped_headers", "stamps");
+
+  private CeleryJsonCodec() {}
 
   /** The shared mapper, for code that converts JSON values (argument binding, child frames). */
   public static ObjectMapper mapper() {
     return MAPPER;
   }
-  // Encoding/decoding: implemented in the protocol change.
+
+  // ---- task messages ----
+
+  /**
+   * The wire form of a task message. Properties come from the message; {@code correlation_id}
+   * defaults to the task id and {@code expires} is repeated as the AMQP {@code expiration} so the
+   * broker drops a message nobody consumed in time.
+   */
+  public static WireMessage encode(TaskMessage message) {
+    TaskHeaders h = message.headers();
+    Map<String, Object> headers = new LinkedHashMap<>();
+    headers.put("lang", h.lang());
+    headers.put("task", h.task());
+    headers.put("id", h.id());
+    headers.put("shadow", h.shadow());
+    headers.put("eta", format(h.eta()));
+    headers.put("expires", format(h.expires()));
+    headers.put("group", h.group());
+    headers.put("group_index", h.groupIndex());
+    headers.put("retries", h.retries());
+    headers.put("timelimit", Arrays.asList(h.timelimit().hardSeconds(), h.timelimit().softSeconds()));
+    headers.put("root_id", h.rootId());
+    headers.put("parent_id", h.parentId());
+    headers.put("argsrepr", h.argsrepr());
+    headers.put("kwargsrepr", h.kwargsrepr());
+    headers.put("origin", h.origin());
+    headers.put("ignore_result", h.ignoreResult());
+    if (h.replacedTaskNesting() != null) {
+      headers.put("replaced_task_nesting", h.replacedTaskNesting());
+    }
+    if (h.stampedHeaders() != null) {
+      headers.put("stamped_headers", h.stampedHeaders());
+    }
+    if (h.stamps() != null) {
+      headers.put("stamps", h.stamps());
+    }
+    h.extra().forEach(headers::putIfAbsent);
+
+    Embed e = message.embed();
+    Map<String, Object> embed = new LinkedHashMap<>();
+    embed.put("callbacks", e.callbacks().isEmpty() ? null : e.callbacks());
+    embed.put("errbacks", e.errbacks().isEmpty() ? null : e.errbacks());
+    embed.put("chain", e.chain().isEmpty() ? null : e.chain());
+    embed.put("chord", e.chord());
+    byte[] body = write(Arrays.asList(message.args(), message.kwargs(), embed));
+
+    MessageProperties p = message.properties() != null
+        ? message.properties() : MessageProperties.json(h.id(), null);
+    if (p.correlationId() == null) {
+      p = new MessageProperties(p.contentType(), p.contentEncoding(), h.id(), p.replyTo(),
+          p.deliveryMode(), p.priority(), p.expiration());
+    }
+    if (h.expires() != null) {
+      long ms = Math.max(0, Duration.between(OffsetDateTime.now(), h.expires()).toMillis());
+      p = p.withExpiration(Long.toString(ms));
+    }
+    return new WireMessage(p, headers, body);
+  }
+
+  /**
+   * Reads a protocol v2 task message.
+   *
+   * @throws MalformedMessageException with a reason fit for one log line: a refused content type,
+   *     a missing or mistyped header, a body that is not {@code [args, kwargs, embed]}
+   */
+  public static TaskMessage decode(WireMessage wire) throws MalformedMessageException {
+    MessageProperties p = wire.properties();
+    String contentType = p == null ? null : p.contentType();
+    if (!MessageProperties.JSON.equalsIgnoreCase(contentType)) {
+      throw new MalformedMessageException("content type " + (contentType == null ? "(none)" : contentType)
+          + " refused: only application/json is accepted");
+    }
+    String encoding = p.contentEncoding();
+    if (encoding != null && !encoding.equalsIgnoreCase("utf-8") && !encoding.equalsIgnoreCase("utf8")) {
+      throw new MalformedMessageException("content encoding " + encoding + " refused: only utf-8 is accepted");
+    }
+    Map<String, Object> raw = wire.headers();
+    if (!raw.containsKey("task")) {
+      throw new MalformedMessageException(
+          "no 'task' header: not a protocol v2 message (protocol v1 is not supported)");
+    }
+    Headers in = new Headers(raw);
+    TaskHeaders headers = TaskHeaders.builder(in.requiredString("task"), in.requiredString("id"))
+        .lang(in.string("lang"))
+        .shadow(in.string("shadow"))
+        .eta(in.time("eta"))
+        .expires(in.time("expires"))
+        .group(in.string("group"))
+        .groupIndex(in.integer("group_index"))
+        .retries(in.integer("retries") == null ? 0 : in.integer("retries"))
+        .timelimit(in.timelimit())
+        .rootId(in.string("root_id"))
+        .parentId(in.string("parent_id"))
+        .argsrepr(in.string("argsrepr"))
+        .kwargsrepr(in.string("kwargsrepr"))
+        .origin(in.string("origin"))
+        .ignoreResult(Boolean.TRUE.equals(in.bool("ignore_result")))
+        .replacedTaskNesting(in.integer("replaced_task_nesting"))
+        .stampedHeaders(in.stringList("stamped_headers"))
+        .stamps(in.map("stamps"))
+        .extra(in.extra())
+        .build();
+
+    JsonNode body = readBody(wire.body());
+    if (!body.isArray() || body.size() < 2 || body.size() > 3) {
+      throw new MalformedMessageException("body is not [args, kwargs, embed]: " + abbreviate(body));
+    }
+    if (!body.get(0).isArray()) {
+      throw new MalformedMessageException("args is not a list: " + abbreviate(body.get(0)));
+    }
+    if (!body.get(1).isObject()) {
+      throw new MalformedMessageException("kwargs is not a dict: " + abbreviate(body.get(1)));
+    }
+    List<Object> args = MAPPER.convertValue(body.get(0), listType());
+    Map<String, Object> kwargs = MAPPER.convertValue(body.get(1), mapType());
+    Embed embed = body.size() == 3 ? embed(body.get(2)) : Embed.EMPTY;
+    return new TaskMessage(headers, args, kwargs, embed, p);
+  }
+
+  // ---- results ----
+
+  /** Celery's meta dict as JSON bytes, the body of an rpc:// reply and the value of a Redis key. */
+  public static byte[] encodeResult(ResultMeta meta) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("status", meta.status().name());
+    m.put("result", meta.result());
+    m.put("traceback", meta.traceback());
+    m.put("children", meta.children());
+    m.put("date_done", format(meta.dateDone()));
+    m.put("task_id", meta.taskId());
+    return write(m);
+  }
+
+  /** Reads a meta dict; {@code fallbackTaskId} names it when the dict itself does not. */
+  public static ResultMeta decodeResult(byte[] json, String fallbackTaskId) throws MalformedMessageException {
+    JsonNode node = readBody(json);
+    if (!node.isObject() || !node.path("status").isTextual()) {
+      throw new MalformedMessageException("result is not a meta dict with a status: " + abbreviate(node));
+    }
+    Map<String, Object> m = MAPPER.convertValue(node, mapType());
+    TaskState status;
+    try {
+      status = TaskState.valueOf((String) m.get("status"));
+    } catch (IllegalArgumentException e) {
+      throw new MalformedMessageException("unknown task state " + m.get("status"));
+    }
+    String taskId = m.get("task_id") instanceof String s ? s : fallbackTaskId;
+    List<Object> children = m.get("children") instanceof List<?> l ? new ArrayList<>(l) : List.of();
+    OffsetDateTime done = m.get("date_done") instanceof String s ? parseTime("date_done", s) : null;
+    String traceback = m.get("traceback") instanceof String s ? s : null;
+    return new ResultMeta(taskId, status, m.get("result"), traceback, children, done);
+  }
+
+  // ---- helpers ----
+
+  private static byte[] write(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not serializable as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static JsonNode readBody(byte[] body) throws MalformedMessageException {
+    try {
+      JsonNode node = MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
+      if (node == null || node.isMissingNode()) {
+        throw new MalformedMessageException("empty body");
+      }
+      return node;
+    } catch (IOException e) {
+      throw new MalformedMessageException("body is not valid JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static Embed embed(JsonNode node) throws MalformedMessageException {
+    if (node.isNull()) {
+      return Embed.EMPTY;
+    }
+    if (!node.isObject()) {
+      throw new MalformedMessageException("embed is not a dict: " + abbreviate(node));
+    }
+    return new Embed(signatures(node, "callbacks"), signatures(node, "errbacks"),
+        signatures(node, "chain"),
+        node.path("chord").isObject() ? MAPPER.convertValue(node.get("chord"), mapType()) : null);
+  }
+
+  private static List<Map<String, Object>> signatures(JsonNode embed, String field)
+      throws MalformedMessageException {
+    JsonNode list = embed.path(field);
+    if (list.isMissingNode() || list.isNull()) {
+      return List.of();
+    }
+    if (!list.isArray()) {
+      throw new MalformedMessageException("embed." + field + " is not a list");
+    }
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (JsonNode sig : list) {
+      if (!sig.isObject()) {
+        throw new MalformedMessageException("embed." + field + " holds a non-dict: " + abbreviate(sig));
+      }
+      out.add(MAPPER.convertValue(sig, mapType()));
+    }
+    return out;
+  }
+
+  static String format(OffsetDateTime t) {
+    return t == null ? null : t.format(ISO);
+  }
+
+  /** Celery writes offsets; naive timestamps (older peers, {@code utc=False}) are taken as UTC. */
+  static OffsetDateTime parseTime(String name, String text) throws MalformedMessageException {
+    try {
+      return OffsetDateTime.parse(text);
+    } catch (DateTimeParseException e) {
+      try {
+        return LocalDateTime.parse(text).atOffset(ZoneOffset.UTC);
+      } catch (DateTimeParseException e2) {
+        throw new MalformedMessageException("header " + name + " is not an ISO-8601 time: " + text);
+      }
+    }
+  }
+
+  private static String abbreviate(Object value) {
+    String s = String.valueOf(value);
+    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  private static com.fasterxml.jackson.core.type.TypeReference<List<Object>> listType() {
+    return new com.fasterxml.jackson.core.type.TypeReference<>() {};
+  }
+
+  private static com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> mapType() {
+    return new com.fasterxml.jackson.core.type.TypeReference<>() {};
+  }
+
+  /** Typed reads of header values, each failing with the header's name. */
+  private record Headers(Map<String, Object> raw) {
+    String requiredString(String name) throws MalformedMessageException {
+      String v = string(name);
+      if (v == null || v.isBlank()) {
+        throw new MalformedMessageException("missing header '" + name + "'");
+      }
+      return v;
+    }
+
+    String string(String name) throws MalformedMessageException {
+      Object v = raw.get(name);
+      if (v == null || v instanceof String) {
+        return (String) v;
+      }
+      throw wrongType(name, "a string", v);
+    }
+
+    Integer integer(String name) throws MalformedMessageException {
+      Object v = raw.get(name);
+      if (v == null) {
+        return null;
+      }
+      if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+        return ((Number) v).intValue();
+      }
+      throw wrongType(name, "an integer", v);
+    }
+
+    Boolean bool(String name) throws MalformedMessageException {
+      Object v = raw.get(name);
+      if (v == null || v instanceof Boolean) {
+        return (Boolean) v;
+      }
+      throw wrongType(name, "a boolean", v);
+    }
+
+    OffsetDateTime time(String name) throws MalformedMessageException {
+      String v = string(name);
+      return v == null ? null : parseTime(name, v);
+    }
+
+    List<String> stringList(String name) throws MalformedMessageException {
+      Object v = raw.get(name);
+      if (v == null) {
+        return null;
+      }
+      if (v instanceof List<?> l && l.stream().allMatch(x -> x instanceof String)) {
+        return l.stream().map(String.class::cast).toList();
+      }
+      throw wrongType(name, "a list of strings", v);
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map(String name) throws MalformedMessageException {
+      Object v = raw.get(name);
+      if (v == null || v instanceof Map<?, ?>) {
+        return (Map<String, Object>) v;
+      }
+      throw wrongType(name, "a dict", v);
+    }
+
+    TimeLimit timelimit() throws MalformedMessageException {
+      Object v = raw.get("timelimit");
+      if (v == null) {
+        return TimeLimit.NONE;
+      }
+      if (!(v instanceof List<?> l) || l.size() != 2) {
+        throw wrongType("timelimit", "[hard, soft]", v);
+      }
+      return new TimeLimit(seconds(l.get(0)), seconds(l.get(1)));
+    }
+
+    private static Double seconds(Object v) throws MalformedMessageException {
+      if (v == null) {
+        return null;
+      }
+      if (v instanceof Number n && n.doubleValue() >= 0) {
+        return n.doubleValue();
+      }
+      throw wrongType("timelimit", "non-negative seconds or null", v);
+    }
+
+    Map<String, Object> extra() {
+      Map<String, Object> extra = new LinkedHashMap<>();
+      raw.forEach((k, v) -> {
+        if (!KNOWN_HEADERS.contains(k)) {
+          extra.put(k, v);
+        }
+      });
+      return extra;
+    }
+
+    private static MalformedMessageException wrongType(String name, String expected, Object v) {
+      return new MalformedMessageException(
+          "header '" + name + "' should be " + expected + ", got " + abbreviate(v));
+    }
+  }
 }

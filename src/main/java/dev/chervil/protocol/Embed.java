@@ -16,8 +16,8 @@ public record Embed(
   public static final Embed EMPTY = new Embed(null, null, null, null);
 
   public Embed {
-    callbacks = callbacks == null ? List.of() : List.copyOf(callbacks);
-    errbacks = errbacks == null ? List.of() : List.copyOf(errbacks);
-    chain = chain == null ? List.of() : List.copyOf(chain);
+    callbacks = Values.list(callbacks);
+    errbacks = Values.list(errbacks);
+    chain = Values.list(chain);
   }
 }

@@ -20,9 +20,9 @@ public record Signature(
     String subtaskType) {
 
   public Signature {
-    args = args == null ? List.of() : List.copyOf(args);
-    kwargs = kwargs == null ? Map.of() : Map.copyOf(kwargs);
-    options = options == null ? Map.of() : Map.copyOf(options);
+    args = Values.list(args);
+    kwargs = Values.map(kwargs);
+    options = Values.map(options);
   }
 
   public static Signature of(String task, List<Object> args) {

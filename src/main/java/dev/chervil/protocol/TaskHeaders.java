@@ -32,7 +32,7 @@ public record TaskHeaders(
 
   public TaskHeaders {
     timelimit = timelimit == null ? TimeLimit.NONE : timelimit;
-    extra = extra == null ? Map.of() : Map.copyOf(extra);
+    extra = Values.map(extra);
   }
 
   public static Builder builder(String task, String id) {

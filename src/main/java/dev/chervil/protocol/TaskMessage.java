@@ -18,8 +18,8 @@ public record TaskMessage(
     MessageProperties properties) {
 
   public TaskMessage {
-    args = args == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(args));
-    kwargs = kwargs == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(kwargs));
+    args = Values.list(args);
+    kwargs = Values.map(kwargs);
     embed = embed == null ? Embed.EMPTY : embed;
   }
 

@@ -9,8 +9,7 @@ import java.util.Map;
 public record WireMessage(MessageProperties properties, Map<String, Object> headers, byte[] body) {
   public WireMessage {
     // Celery sends absent values as None (AMQP void), so header values may be null.
-    headers = headers == null ? Map.of()
-        : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+    headers = Values.map(headers);
     body = body == null ? new byte[0] : body;
   }
 }
