@@ -1,6 +1,7 @@
 package dev.chervil.os;
 
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Makes this JVM the reaper of its orphaned descendants, and reaps them.
@@ -43,15 +44,20 @@ public final class Subreaper {
    * Session leaders are left for the JDK. Returns how many were reaped.
    */
   public static int reapAdopted(Set<Long> sessions) {
-    long self = Posix.getpid();
     int reaped = 0;
-    for (ProcStat zombie : ProcFs.matching(s -> s.ppid() == self && s.isZombie())) {
-      if (sessions.contains(zombie.session())
-          && zombie.pid() != zombie.session()
-          && Posix.reapIfExited(zombie.pid()).isPresent()) {
+    for (ProcStat zombie : ProcFs.matching(adoptedZombie(Posix.getpid(), sessions))) {
+      if (Posix.reapIfExited(zombie.pid()).isPresent()) {
         reaped++;
       }
     }
     return reaped;
+  }
+
+  /** Zombie children of {@code self} in one of {@code sessions}, leaders excluded. */
+  static Predicate<ProcStat> adoptedZombie(long self, Set<Long> sessions) {
+    return s -> s.ppid() == self
+        && s.isZombie()
+        && s.pid() != s.session()
+        && sessions.contains(s.session());
   }
 }
