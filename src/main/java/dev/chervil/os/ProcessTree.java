@@ -101,12 +101,14 @@ public final class ProcessTree {
             sid, live.size(), KILL_SETTLE);
         break;
       }
-      Posix.killGroup(sid, Posix.SIGKILL);
+      // Each listed member first, the group after: a group SIGKILL would let the JDK reap the
+      // leader before our own kill reaches it, and the leader would go uncounted.
       for (ProcStat member : live) {
         if (Posix.kill(member.pid(), Posix.SIGKILL)) {
           killed.add(member.pid());
         }
       }
+      Posix.killGroup(sid, Posix.SIGKILL); // members forked since the listing
       pause = nextPause(pause);
       // Not cut short by interrupts: the members are dead to us, only the kernel lags. parkNanos
       // returns at once while the flag is set, so clear it now and restore it after.
