@@ -49,8 +49,8 @@ public final class RpcBackend implements ResultBackend {
 
   @Override
   public void store(ResultMeta meta, String replyTo, String correlationId) {
-    if (replyTo == null) {
-      return; // the caller did not ask for a reply (Celery's ignore-result path)
+    if (replyTo == null || replyTo.isEmpty()) {
+      return; // the caller did not ask for a reply (Celery sends "" when no backend routes one)
     }
     String corr = correlationId != null ? correlationId : meta.taskId();
     MessageProperties props = new MessageProperties(

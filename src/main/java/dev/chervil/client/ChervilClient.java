@@ -25,10 +25,21 @@ public final class ChervilClient implements AutoCloseable {
   private final ResultBackend backend;
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private volatile boolean started;
+  private volatile String deadLetterExchange;
 
   public ChervilClient(Transport transport, ResultBackend backend) {
     this.transport = transport;
     this.backend = backend;
+  }
+
+  /**
+   * Declares queues with this dead-letter exchange, as the worker does with the same option: the
+   * broker refuses a second declaration of a queue with different arguments, so both sides must
+   * agree (Celery's answer is the same: one {@code task_queues} setting shared by both).
+   */
+  public ChervilClient withDeadLetterExchange(String exchange) {
+    this.deadLetterExchange = exchange;
+    return this;
   }
 
   public synchronized void start() {
@@ -61,7 +72,7 @@ public final class ChervilClient implements AutoCloseable {
       throw new IllegalStateException("client not started: call start() before sending " + message.task());
     }
     if (declared.add(queue)) {
-      transport.declareQueue(QueueSpec.durable(queue));
+      transport.declareQueue(new QueueSpec(queue, true, deadLetterExchange));
     }
     transport.publish("", queue, CeleryJsonCodec.encode(message));
     return new AsyncResult(message.id(), backend);

@@ -266,7 +266,7 @@ public final class CeleryJsonCodec {
       try {
         return LocalDateTime.parse(text).atOffset(ZoneOffset.UTC);
       } catch (DateTimeParseException e2) {
-        throw new MalformedMessageException("header " + name + " is not an ISO-8601 time: " + text);
+        throw new MalformedMessageException("header '" + name + "' is not an ISO-8601 time: " + text);
       }
     }
   }

@@ -2,9 +2,8 @@ package dev.chervil.worker;
 
 import dev.chervil.broker.Subscription;
 import dev.chervil.worker.Intake.Accepted;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import dev.chervil.limits.DeadlineScheduler;
+import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -19,11 +18,7 @@ import org.slf4j.LoggerFactory;
 final class EtaScheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EtaScheduler.class);
 
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "chervil-eta");
-    t.setDaemon(true);
-    return t;
-  });
+  private final DeadlineScheduler timer = new DeadlineScheduler("chervil-eta");
   private final Function<String, Subscription> subscriptions;
   private final Consumer<Accepted> whenDue;
 
@@ -39,12 +34,12 @@ final class EtaScheduler implements AutoCloseable {
     }
     log.info("event=task-eta-held task={} name={} delay_ms={}", task.message().id(),
         task.message().task(), delayMillis);
-    timer.schedule(() -> {
+    timer.schedule(Duration.ofMillis(delayMillis), () -> {
       if (sub != null) {
         adjust(sub, -1);
       }
       whenDue.accept(task);
-    }, delayMillis, TimeUnit.MILLISECONDS);
+    });
   }
 
   private static void adjust(Subscription sub, int delta) {
@@ -55,6 +50,6 @@ final class EtaScheduler implements AutoCloseable {
 
   @Override
   public void close() {
-    timer.shutdownNow();
+    timer.close();
   }
 }

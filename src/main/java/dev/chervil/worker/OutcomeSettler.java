@@ -2,6 +2,8 @@ package dev.chervil.worker;
 
 import dev.chervil.broker.Delivery;
 import dev.chervil.broker.Transport;
+import dev.chervil.census.Census;
+import dev.chervil.census.CensusSource;
 import dev.chervil.protocol.CeleryJsonCodec;
 import dev.chervil.protocol.TaskHeaders;
 import dev.chervil.protocol.TaskMessage;
@@ -34,8 +36,11 @@ final class OutcomeSettler {
   private final WorkerConfig config;
   private final WorkerStats stats;
   private final Canvas canvas;
+  private final CensusSource pool;
 
-  OutcomeSettler(Transport transport, ResultWriter results, WorkerConfig config, WorkerStats stats) {
+  OutcomeSettler(Transport transport, ResultWriter results, WorkerConfig config, WorkerStats stats,
+      CensusSource pool) {
+    this.pool = pool;
     this.transport = transport;
     this.results = results;
     this.config = config;
@@ -74,7 +79,9 @@ final class OutcomeSettler {
       }
       case Outcome.RetryRequested r -> retry(a, r, keep);
     }
-    log.info("event=task-settled task={} name={} outcome={}", m.id(), m.task(), outcome.label());
+    // The census on every settled task: a leak shows up in the log at the task that caused it.
+    log.info("event=task-settled task={} name={} outcome={} {}", m.id(), m.task(), outcome.label(),
+        Census.take(pool).toLogFields());
   }
 
   /** An expired message: REVOKED without running (Celery marks it so and acks it). */

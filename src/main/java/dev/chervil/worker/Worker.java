@@ -49,7 +49,7 @@ public final class Worker implements AutoCloseable {
     this.config = config;
     this.intake = new Intake(registry);
     this.results = new ResultWriter(backend);
-    this.settler = new OutcomeSettler(transport, results, config, stats);
+    this.settler = new OutcomeSettler(transport, results, config, stats, pool);
     this.dispatcher = new Dispatcher(pool, settler, config.defaultLimits());
     this.eta = new EtaScheduler(subscriptions::get, dispatcher::enqueue);
   }

@@ -10,6 +10,7 @@ import dev.chervil.Chervil;
 import dev.chervil.backend.TaskState;
 import dev.chervil.census.Census;
 import dev.chervil.census.CensusBaseline;
+import dev.chervil.testing.CensusAssertions;
 import dev.chervil.client.AsyncResult;
 import dev.chervil.client.ChervilClient;
 import dev.chervil.client.TaskFailedException;
@@ -48,7 +49,7 @@ abstract class WorkerFixture {
     worker = Chervil.worker(brokerUrl(), "rpc://", PoolSpec.of(PoolKind.THREADS, THREADS),
         tasks.registry(), config());
     worker.start();
-    client = Chervil.client(brokerUrl(), "rpc://");
+    client = Chervil.client(brokerUrl(), "rpc://").withDeadLetterExchange(config().deadLetterExchange());
     client.start();
     // Warm up so lazily started threads (settler, timers, broker I/O) are in the baseline.
     client.task("chervil.debug.noop").queue(queue).send().get(WAIT);
@@ -67,7 +68,6 @@ abstract class WorkerFixture {
   }
 
   void assertCensusAtBaseline() {
-    await().atMost(10, SECONDS).untilAsserted(
-        () -> assertEquals(List.of(), baseline.differences(Census.take(worker.pool()), 0)));
+    CensusAssertions.assertBackToBaseline(baseline, worker.pool(), 0, Duration.ofSeconds(10));
   }
 }

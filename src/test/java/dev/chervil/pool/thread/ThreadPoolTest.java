@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.chervil.census.Census;
 import dev.chervil.census.CensusBaseline;
+import dev.chervil.testing.CensusAssertions;
 import dev.chervil.debug.DebugTasks;
 import dev.chervil.limits.TimeLimits;
 import dev.chervil.task.Outcome;
@@ -124,8 +125,7 @@ class ThreadPoolTest {
   }
 
   private void assertBackAtBaseline() {
-    await().atMost(5, SECONDS).untilAsserted(
-        () -> assertEquals(List.of(), baseline.differences(Census.take(pool), 0)));
+    CensusAssertions.assertBackToBaseline(baseline, pool, 0, Duration.ofSeconds(5));
   }
 
   private static TaskRequest request(String name, List<Object> args, Double soft, Double hard) {

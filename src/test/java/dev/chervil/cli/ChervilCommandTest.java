@@ -1,0 +1,85 @@
+package dev.chervil.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The CLI through its real entry point, on the embedded broker: output and exit codes. */
+class ChervilCommandTest {
+
+  private record Run(int code, String out, String err) {}
+
+  private static synchronized Run run(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      int code = ChervilCommand.execute(args);
+      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String[] cmd : new String[][] {{"--help"}, {"worker", "--help"}, {"call", "--help"},
+        {"inspect", "census", "--help"}}) {
+      Run r = run(cmd);
+      assertEquals(ExitCodes.OK, r.code(), String.join(" ", cmd));
+      assertTrue(r.out().contains("Usage:"), r.out());
+    }
+  }
+
+  @Test
+  void callPrintsTheResultOnTheEmbeddedBroker() {
+    Run r = run("call", "chervil.debug.echo", "--args", "[1, \"two\"]", "--wait");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertEquals("[1,\"two\"]", r.out().strip());
+  }
+
+  @Test
+  void aFailedTaskPrintsItsErrorAndExitsOne() {
+    Run r = run("call", "chervil.debug.fail", "--args", "[\"boom\"]", "--wait");
+    assertEquals(ExitCodes.TASK_FAILED, r.code());
+    assertTrue(r.err().contains("IllegalStateException: boom"), r.err());
+  }
+
+  @Test
+  void aSoftLimitReachesTheCaller() {
+    Run r = run("call", "chervil.debug.sleep", "--args", "[10]", "--soft-time-limit", "0.3", "--wait");
+    assertEquals(ExitCodes.TASK_FAILED, r.code());
+    assertTrue(r.err().contains("SoftTimeLimitExceeded"), r.err());
+  }
+
+  @Test
+  void badCommandLinesExitTwoWithAReason() {
+    Run unknown = run("call", "chervil.debug.noop", "--no-such-option");
+    assertEquals(ExitCodes.USAGE, unknown.code());
+    assertTrue(unknown.err().contains("--no-such-option"), unknown.err());
+    Run badJson = run("call", "chervil.debug.echo", "--args", "[1,", "--wait");
+    assertEquals(ExitCodes.USAGE, badJson.code());
+    assertTrue(badJson.err().contains("--args"), badJson.err());
+  }
+
+  @Test
+  void anUnreachableBrokerExitsFour() {
+    Run r = run("call", "chervil.debug.noop", "--broker", "amqp://guest:guest@127.0.0.1:1//");
+    assertEquals(ExitCodes.UNAVAILABLE, r.code(), r.err());
+  }
+
+  @Test
+  void inspectCensusReadsAProcess() {
+    Run r = run("inspect", "census", "--pid", Long.toString(ProcessHandle.current().pid()));
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertTrue(r.out().matches("(?s)pid=\\d+ children=\\d+ zombies=0 orphans=0 fds=\\d+ threads=\\d+.*"), r.out());
+  }
+}
