@@ -8,6 +8,7 @@ import dev.chervil.client.ChervilClient;
 import dev.chervil.debug.DebugTasks;
 import dev.chervil.pool.ExecutionPool;
 import dev.chervil.pool.PoolSpec;
+import dev.chervil.pool.process.ProcessPool;
 import dev.chervil.pool.thread.ThreadPool;
 import dev.chervil.task.TaskRegistry;
 import dev.chervil.task.TaskRunner;
@@ -53,7 +54,7 @@ public final class Chervil {
     return switch (spec.kind()) {
       case SOLO -> new ThreadPool("solo", 1, false, new TaskRunner(registry));
       case THREADS -> new ThreadPool("threads", spec.size(), spec.virtualThreads(), new TaskRunner(registry));
-      case PROCESSES -> throw new UnsupportedOperationException("processes pool: not wired yet");
+      case PROCESSES -> new ProcessPool(spec);
     };
   }
 

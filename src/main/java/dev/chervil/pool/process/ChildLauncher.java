@@ -1,0 +1,77 @@
+package dev.chervil.pool.process;
+
+import dev.chervil.pool.PoolSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one way a child JVM is spawned: the worker's own java binary and classpath, flags chosen for
+ * a fast start and a small footprint, stdin/stdout as the frame channel and stderr shared with the
+ * worker's log.
+ *
+ * <p>Start-up is the price of a JVM over fork(): class-data sharing (an archive the first children
+ * create and later ones map), C1 only, the serial GC. {@code -Xlog} goes to stderr because the
+ * JVM's own warnings default to stdout, which is the frame channel.
+ */
+final class ChildLauncher {
+  private final List<String> command;
+
+  ChildLauncher(PoolSpec spec, List<String> extraJvmFlags) {
+    String java = ProcessHandle.current().info().command().orElse(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> cmd = new ArrayList<>(List.of(java,
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx256m",
+        "-XX:+ExitOnOutOfMemoryError",
+        "-Xlog:disable", "-Xlog:all=warning:stderr",
+        "--enable-native-access=ALL-UNNAMED",
+        "-Dchervil.child=true"));
+    cdsArchive().ifPresent(archive -> {
+      cmd.add("-XX:+AutoCreateSharedArchive");
+      cmd.add("-XX:SharedArchiveFile=" + archive);
+    });
+    String delay = System.getProperty(ChildMain.START_DELAY_PROPERTY);
+    if (delay != null) {
+      cmd.add("-D" + ChildMain.START_DELAY_PROPERTY + "=" + delay);
+    }
+    cmd.addAll(extraJvmFlags);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildMain.class.getName()));
+    if (spec.debugTasks()) {
+      cmd.add("--debug-tasks");
+    }
+    for (String module : spec.modules()) {
+      cmd.add("--module");
+      cmd.add(module);
+    }
+    this.command = List.copyOf(cmd);
+  }
+
+  List<String> command() {
+    return command;
+  }
+
+  Process spawn() throws IOException {
+    return new ProcessBuilder(command)
+        .redirectError(ProcessBuilder.Redirect.INHERIT)
+        .start();
+  }
+
+  /**
+   * One archive per classpath and JDK, under the user's cache directory; none if it is not
+   * writable (children then start without CDS, slower but correct).
+   */
+  private static java.util.Optional<Path> cdsArchive() {
+    String key = Integer.toHexString((System.getProperty("java.class.path") + "|"
+        + System.getProperty("java.vm.version")).hashCode());
+    Path dir = Path.of(System.getProperty("user.home"), ".cache", "chervil");
+    try {
+      Files.createDirectories(dir);
+      return Files.isWritable(dir) ? java.util.Optional.of(dir.resolve("child-" + key + ".jsa"))
+          : java.util.Optional.empty();
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,401 @@
+package dev.chervil.pool.process;
+
+import dev.chervil.limits.Deadline;
+import dev.chervil.limits.DeadlineScheduler;
+import dev.chervil.os.ProcFs;
+import dev.chervil.os.Subreaper;
+import dev.chervil.pool.ExecutionPool;
+import dev.chervil.pool.PoolSpec;
+import dev.chervil.task.Outcome;
+import dev.chervil.task.TaskRequest;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The supervisor of child JVMs: Celery's prefork pool without its failures. Each slot is a thread
+ * that owns one {@link ChildHandle} and, like RQ's worker with its work horse, hands it a task and
+ * waits for the outcome. Limits are timed here, from dispatch: the soft limit sends a cancel frame,
+ * the hard limit kills the child's whole session. A dead child — killed, crashed, retired — is
+ * reaped, its session swept of adopted grandchildren, and replaced.
+ *
+ * <p>One warm spare child waits beside the slots, because a JVM starts far slower than fork():
+ * a slot whose child is gone takes the spare at once and a new spare starts in the background. So
+ * when idle the worker has {@link #expectedChildren()} = size + 1 children.
+ *
+ * <p>Threads: {@link #submit} from any thread; one thread per slot; limits on the shared
+ * {@link DeadlineScheduler} thread; spare children start on a virtual thread.
+ */
+public final class ProcessPool implements ExecutionPool {
+  private static final Logger log = LoggerFactory.getLogger(ProcessPool.class);
+  private static final Duration KILL_GRACE = Duration.ofMillis(200);
+
+  private final PoolSpec spec;
+  private final ChildLauncher launcher;
+  private final Duration startTimeout;
+  private final int spares;
+  private final DeadlineScheduler limits = new DeadlineScheduler("chervil-processes-limits");
+  private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+  private final List<Slot> slots = new CopyOnWriteArrayList<>();
+  private final AtomicReference<ChildHandle> spare = new AtomicReference<>();
+  private final AtomicBoolean spareStarting = new AtomicBoolean();
+  private final Set<Long> releasedSessions = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger running = new AtomicInteger();
+  private volatile State state = State.NEW;
+
+  private enum State { NEW, RUNNING, DRAINING, CLOSED }
+
+  private record Job(TaskRequest request, CompletableFuture<Outcome> result) {}
+
+  public ProcessPool(PoolSpec spec) {
+    this(spec, 1, Duration.ofSeconds(60), List.of());
+  }
+
+  /**
+   * @param spares warm children kept ready beside the slots (0 or more)
+   * @param startTimeout how long a child may take from spawn to {@code ready}
+   * @param jvmFlags extra flags for the child JVMs
+   */
+  public ProcessPool(PoolSpec spec, int spares, Duration startTimeout, List<String> jvmFlags) {
+    this.spec = spec;
+    this.spares = spares;
+    this.startTimeout = startTimeout;
+    this.launcher = new ChildLauncher(spec, jvmFlags);
+  }
+
+  @Override
+  public String kind() {
+    return "processes";
+  }
+
+  @Override
+  public int size() {
+    return spec.size();
+  }
+
+  /** Children alive when the pool is idle and healthy: one per slot plus the spares. */
+  public int expectedChildren() {
+    return spec.size() + spares;
+  }
+
+  @Override
+  public synchronized void start() {
+    if (state != State.NEW) {
+      return;
+    }
+    if (!Subreaper.install()) {
+      log.warn("event=subreaper-unavailable reason=\"grandchildren of killed children go to init\"");
+    }
+    state = State.RUNNING;
+    for (int i = 1; i <= spec.size(); i++) {
+      Slot slot = new Slot(i);
+      slots.add(slot);
+      slot.thread.start();
+    }
+    refillSpare();
+    log.info("event=pool-started kind=processes size={} spares={} max_tasks_per_child={} max_memory_per_child={}",
+        spec.size(), spares, spec.maxTasksPerChild(), spec.maxMemoryPerChild());
+  }
+
+  @Override
+  public CompletableFuture<Outcome> submit(TaskRequest request) {
+    if (state != State.RUNNING) {
+      throw new IllegalStateException("pool processes is " + state + ": cannot run task " + request.id());
+    }
+    CompletableFuture<Outcome> result = new CompletableFuture<>();
+    queue.add(new Job(request, result));
+    return result;
+  }
+
+  @Override
+  public boolean drain(Duration timeout) {
+    synchronized (this) {
+      if (state == State.RUNNING) {
+        state = State.DRAINING;
+      }
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!queue.isEmpty() || running.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Kills every child's tree, reaps it and its adopted grandchildren; ends every pool thread. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (state == State.CLOSED) {
+        return;
+      }
+      state = State.CLOSED;
+    }
+    for (Slot slot : slots) {
+      slot.abort();
+    }
+    for (Slot slot : slots) {
+      join(slot.thread);
+    }
+    ChildHandle last = spare.getAndSet(null);
+    if (last != null) {
+      release(last);
+    }
+    limits.close();
+    Job left;
+    while ((left = queue.poll()) != null) {
+      left.result.complete(new Outcome.Lost("pool closed before task " + left.request.id() + " ran"));
+    }
+    sweepReleasedSessions();
+    log.info("event=pool-closed kind=processes orphans_left={}", releasedSessions.size());
+  }
+
+  @Override
+  public Set<Long> ownedChildPids() {
+    Set<Long> pids = new HashSet<>();
+    for (Slot slot : slots) {
+      ChildHandle c = slot.child;
+      if (c != null) {
+        pids.add(c.pid());
+      }
+    }
+    ChildHandle s = spare.get();
+    if (s != null) {
+      pids.add(s.pid());
+    }
+    return pids;
+  }
+
+  @Override
+  public Set<Long> releasedSessions() {
+    sweepReleasedSessions();
+    return Set.copyOf(releasedSessions);
+  }
+
+  @Override
+  public int abandonedThreads() {
+    return 0; // a stuck task is killed with its process, never abandoned
+  }
+
+  // ---- children ----
+
+  /** The spare if one is ready, else a child started now; a new spare starts in the background. */
+  private ChildHandle takeChild() throws ChildStartException {
+    ChildHandle c = spare.getAndSet(null);
+    refillSpare();
+    if (c != null && c.isAlive()) {
+      return c;
+    }
+    if (c != null) {
+      release(c);
+    }
+    return ChildHandle.start(launcher, startTimeout);
+  }
+
+  private void refillSpare() {
+    if (spares == 0 || state != State.RUNNING || spare.get() != null
+        || !spareStarting.compareAndSet(false, true)) {
+      return;
+    }
+    Thread.ofVirtual().name("chervil-processes-spare").start(() -> {
+      try {
+        ChildHandle c = ChildHandle.start(launcher, startTimeout);
+        if (state != State.RUNNING || !spare.compareAndSet(null, c)) {
+          release(c);
+        }
+      } catch (ChildStartException e) {
+        log.warn("event=child-start-failed role=spare reason=\"{}\"", e.getMessage());
+      } finally {
+        spareStarting.set(false);
+      }
+    });
+  }
+
+  /** Reaps a child that is done with, and sweeps what its session left behind. */
+  private void release(ChildHandle c) {
+    releasedSessions.add(c.pid());
+    c.release(KILL_GRACE);
+    sweepReleasedSessions();
+  }
+
+  /**
+   * Reaps adopted grandchildren of released sessions and forgets sessions with nobody left, alive
+   * or zombie. What stays in the set is what the census reports as orphans.
+   */
+  private void sweepReleasedSessions() {
+    if (releasedSessions.isEmpty()) {
+      return;
+    }
+    Subreaper.reapAdopted(releasedSessions);
+    releasedSessions.removeIf(sid -> ProcFs.inSession(sid).isEmpty());
+  }
+
+  private static void join(Thread t) {
+    try {
+      t.join(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- slots ----
+
+  /** One slot: a thread that owns one child at a time and runs tasks on it. */
+  private final class Slot implements Runnable {
+    private final Thread thread;
+    private volatile ChildHandle child;
+
+    Slot(int index) {
+      this.thread = Thread.ofPlatform().name("chervil-processes-" + index).daemon(true).unstarted(this);
+    }
+
+    @Override
+    public void run() {
+      replaceChild();
+      while (state != State.CLOSED) {
+        Job job;
+        try {
+          job = queue.poll(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          continue; // close() interrupts to wake us; the loop condition decides
+        }
+        if (job == null) {
+          ChildHandle idle = child;
+          if (idle != null && !idle.isAlive() && state != State.CLOSED) {
+            log.warn("event=child-lost pid={} task=none reason=\"{}\"", idle.pid(), idle.describeExit());
+            replaceChild(); // died while idle (killed from outside): heal before the next task
+          }
+        } else {
+          running.incrementAndGet();
+          try {
+            job.result.complete(execute(job.request));
+          } finally {
+            running.decrementAndGet();
+          }
+          afterTask();
+        }
+      }
+      ChildHandle c = child;
+      child = null;
+      if (c != null) {
+        release(c);
+      }
+    }
+
+    /**
+     * Called by close(): kills the child so a task in flight ends now (its result read sees end of
+     * stream); the slot thread itself then releases the child and leaves.
+     */
+    void abort() {
+      ChildHandle c = child;
+      if (c != null) {
+        c.kill(KILL_GRACE);
+      }
+      thread.interrupt();
+    }
+
+    private Outcome execute(TaskRequest request) {
+      ChildHandle c = child;
+      if (c == null || !c.isAlive()) {
+        if (!replaceChild()) {
+          return new Outcome.Lost("no child process could be started for task " + request.id());
+        }
+        c = child;
+      }
+      if (!c.send(request)) { // died while idle: the task never started, so give it a fresh child
+        if (!replaceChild() || !(c = child).send(request)) {
+          return new Outcome.Lost("child process died before task " + request.id() + " started");
+        }
+      }
+      final ChildHandle running = c;
+      String id = request.id();
+      Deadline soft = request.limits().soft() == null ? null : limits.schedule(request.limits().soft(),
+          () -> running.cancel(id, "soft time limit (" + request.limits().soft().toMillis() / 1000.0 + "s) exceeded"));
+      Deadline hard = request.limits().hard() == null ? null : limits.schedule(request.limits().hard(),
+          () -> running.killForLimit(id, request.limits().hard(), KILL_GRACE));
+      Outcome outcome = running.awaitOutcome();
+      if (soft != null) {
+        soft.cancel();
+      }
+      if (hard != null) {
+        hard.cancel();
+      }
+      if (outcome != null) {
+        return outcome;
+      }
+      if (running.killedBy() != null) {
+        return new Outcome.HardKilled(running.killedBy());
+      }
+      if (state == State.CLOSED) {
+        return new Outcome.Lost("pool closed while task " + id + " ran in " + running);
+      }
+      String why = running.describeExit();
+      log.warn("event=child-lost pid={} task={} reason=\"{}\"", running.pid(), id, why);
+      return new Outcome.Lost(why);
+    }
+
+    /** Recycles the child if it died, ran its quota of tasks or grew past the memory limit. */
+    private void afterTask() {
+      ChildHandle c = child;
+      if (c == null) {
+        return;
+      }
+      String reason = null;
+      if (!c.isAlive()) {
+        reason = "dead";
+      } else if (spec.maxTasksPerChild() != null && c.tasksRun() >= spec.maxTasksPerChild()) {
+        reason = "max-tasks";
+      } else if (spec.maxMemoryPerChild() != null && ProcFs.rssBytes(c.pid()) > spec.maxMemoryPerChild()) {
+        reason = "max-memory";
+      }
+      if (reason != null && state != State.CLOSED) {
+        log.debug("event=child-retired pid={} reason={} tasks={}", c.pid(), reason, c.tasksRun());
+        replaceChild();
+      }
+    }
+
+    /** Releases the current child (if any) and installs a live one; false if none could start. */
+    private boolean replaceChild() {
+      ChildHandle old = child;
+      child = null;
+      if (old != null) {
+        release(old);
+      }
+      while (state != State.CLOSED) {
+        try {
+          child = takeChild();
+          return true;
+        } catch (ChildStartException e) {
+          log.error("event=child-start-failed slot={} reason=\"{}\"", thread.getName(), e.getMessage());
+          try {
+            Thread.sleep(1000); // do not spin on a broken JVM command line
+          } catch (InterruptedException ie) {
+            return false;
+          }
+          if (!queue.isEmpty() && state != State.RUNNING) {
+            return false;
+          }
+        }
+      }
+      return false;
+    }
+  }
+}

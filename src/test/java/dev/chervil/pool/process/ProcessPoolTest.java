@@ -1,0 +1,57 @@
+package dev.chervil.pool.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chervil.census.Census;
+import dev.chervil.task.Outcome;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The basics of the process pool on real child JVMs. */
+class ProcessPoolTest extends ProcessPoolFixture {
+
+  @Test
+  void runsTasksInChildJvmsAndKeepsTheirResults() throws Exception {
+    startPool();
+    Outcome o = run("chervil.debug.echo", List.of(1, "two", List.of(3)), null, null);
+    assertEquals(List.of(1, "two", List.of(3)), ((Outcome.Ok) o).result());
+    assertEquals(pool.expectedChildren(), Census.take(pool).children());
+    assertEquals(SIZE + 1, pool.ownedChildPids().size());
+    assertCensusAtBaseline();
+  }
+
+  @Test
+  void aFailingTaskReportsItsExceptionType() throws Exception {
+    startPool();
+    Outcome o = run("chervil.debug.fail", List.of("boom"), null, null);
+    Outcome.Failed f = assertInstanceOf(Outcome.Failed.class, o);
+    assertEquals("IllegalStateException", f.error().type());
+    assertEquals("boom", f.error().message());
+    assertCensusAtBaseline();
+  }
+
+  @Test
+  void softLimitReachesTheTaskInTheChild() throws Exception {
+    startPool();
+    Outcome o = run("chervil.debug.sleep", List.of(30), 0.3, null);
+    Outcome.SoftTimedOut s = assertInstanceOf(Outcome.SoftTimedOut.class, o);
+    assertEquals("SoftTimeLimitExceeded", s.error().type());
+    assertCensusAtBaseline();
+  }
+
+  @Test
+  void hardLimitKillsAStuckChildAndTheSlotGetsANewOne() throws Exception {
+    startPool();
+    var before = pool.ownedChildPids();
+    long t0 = System.nanoTime();
+    Outcome o = run("chervil.debug.spin", List.of(60), null, 0.3);
+    assertInstanceOf(Outcome.HardKilled.class, o);
+    assertTrue((System.nanoTime() - t0) / 1e9 < 30, "settled long before the spin would end");
+    assertEquals("TimeLimitExceeded", ((Outcome.HardKilled) o).error().type());
+    assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
+    assertCensusAtBaseline();
+    assertTrue(!pool.ownedChildPids().equals(before), "the killed child was replaced");
+  }
+}
