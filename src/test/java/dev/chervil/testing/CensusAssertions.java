@@ -14,6 +14,20 @@ import java.util.List;
 public final class CensusAssertions {
   private CensusAssertions() {}
 
+  private static java.util.List<String> fdTargets() {
+    try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      return fds.map(fd -> {
+        try {
+          return fd.getFileName() + "->" + java.nio.file.Files.readSymbolicLink(fd);
+        } catch (java.io.IOException e) {
+          return fd.getFileName() + "->?";
+        }
+      }).sorted().toList();
+    } catch (java.io.IOException e) {
+      return java.util.List.of();
+    }
+  }
+
   /**
    * Waits up to {@code within} for the census to equal the baseline (threads and processes wind
    * down asynchronously), then fails listing every difference. Polls on the calling thread: a
@@ -24,6 +38,6 @@ public final class CensusAssertions {
     await().pollInSameThread().atMost(within).untilAsserted(() -> assertEquals(List.of(),
         baseline.differences(Census.take(source), expectedChildren),
         () -> "census differs from baseline; threads now: "
-            + ProcFs.threadNames(ProcessHandle.current().pid())));
+            + ProcFs.threadNames(ProcessHandle.current().pid()) + "; fds now: " + fdTargets()));
   }
 }

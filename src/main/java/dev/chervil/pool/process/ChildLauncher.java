@@ -17,6 +17,8 @@ import java.util.List;
  * JVM's own warnings default to stdout, which is the frame channel.
  */
 final class ChildLauncher {
+  static final String CLASSPATH_PROPERTY = "chervil.child.classpath";
+
   private final List<String> command;
 
   ChildLauncher(PoolSpec spec, List<String> extraJvmFlags) {
@@ -37,7 +39,7 @@ final class ChildLauncher {
       cmd.add("-D" + ChildMain.START_DELAY_PROPERTY + "=" + delay);
     }
     cmd.addAll(extraJvmFlags);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildMain.class.getName()));
+    cmd.addAll(List.of("-cp", classpath(), ChildMain.class.getName()));
     if (spec.debugTasks()) {
       cmd.add("--debug-tasks");
     }
@@ -46,6 +48,14 @@ final class ChildLauncher {
       cmd.add(module);
     }
     this.command = List.copyOf(cmd);
+  }
+
+  /**
+   * The worker's own classpath, unless {@value #CLASSPATH_PROPERTY} names another (e.g. the shaded
+   * jar when the worker runs from class directories, which class-data sharing cannot archive).
+   */
+  static String classpath() {
+    return System.getProperty(CLASSPATH_PROPERTY, System.getProperty("java.class.path"));
   }
 
   List<String> command() {
@@ -63,7 +73,14 @@ final class ChildLauncher {
    * writable (children then start without CDS, slower but correct).
    */
   private static java.util.Optional<Path> cdsArchive() {
-    String key = Integer.toHexString((System.getProperty("java.class.path") + "|"
+    // The JVM archives classes from jars only; with a class directory on the path the dump fails
+    // at exit, and a failed dump turns the child's exit code into 1.
+    boolean jarsOnly = java.util.Arrays.stream(classpath().split(java.io.File.pathSeparator))
+        .allMatch(entry -> entry.endsWith(".jar") && Files.isRegularFile(Path.of(entry)));
+    if (!jarsOnly) {
+      return java.util.Optional.empty();
+    }
+    String key = Integer.toHexString((classpath() + "|"
         + System.getProperty("java.vm.version")).hashCode());
     Path dir = Path.of(System.getProperty("user.home"), ".cache", "chervil");
     try {
