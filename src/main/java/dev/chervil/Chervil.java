@@ -6,6 +6,7 @@ import dev.chervil.broker.Transports;
 import dev.chervil.broker.Transport;
 import dev.chervil.client.ChervilClient;
 import dev.chervil.debug.DebugTasks;
+import dev.chervil.duckdb.DuckDbTasks;
 import dev.chervil.pool.ExecutionPool;
 import dev.chervil.pool.PoolSpec;
 import dev.chervil.pool.process.ProcessPool;
@@ -39,11 +40,15 @@ public final class Chervil {
     return ResultBackends.fromUrl(url, transport);
   }
 
-  /** The tasks a pool spec names: its modules, plus {@code chervil.debug.*} when asked for. */
+  /**
+   * The tasks a pool spec names: its modules, plus the built-ins ({@code chervil.debug.*} and
+   * {@code chervil.duckdb.query}) when asked for.
+   */
   public static TaskRegistry registry(PoolSpec spec) {
     TaskRegistry registry = new TaskRegistry();
     if (spec.debugTasks()) {
       registry.register(new DebugTasks());
+      registry.register(new DuckDbTasks());
     }
     spec.modules().forEach(registry::registerModule);
     return registry;
