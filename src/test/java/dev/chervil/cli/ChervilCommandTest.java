@@ -77,9 +77,19 @@ class ChervilCommandTest {
   }
 
   @Test
-  void inspectCensusReadsAProcess() {
-    Run r = run("inspect", "census", "--pid", Long.toString(ProcessHandle.current().pid()));
-    assertEquals(ExitCodes.OK, r.code(), r.err());
-    assertTrue(r.out().matches("(?s)pid=\\d+ children=\\d+ zombies=0 orphans=0 fds=\\d+ threads=\\d+.*"), r.out());
+  void inspectCensusReadsAnotherProcess() throws Exception {
+    // A shell leading its own session, with one child: a process seen from outside, as an operator
+    // would; killing its session afterwards leaves nothing behind.
+    Process shell = new ProcessBuilder("/usr/bin/setsid", "sh", "-c", "sleep 30 & wait").start();
+    try {
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !dev.chervil.os.ProcFs.childrenOf(shell.pid()).isEmpty());
+      Run r = run("inspect", "census", "--pid", Long.toString(shell.pid()));
+      assertEquals(ExitCodes.OK, r.code(), r.err());
+      assertTrue(r.out().matches("(?s)pid=\\d+ children=1 zombies=0 orphans=0 fds=\\d+ threads=1 .*"), r.out());
+    } finally {
+      dev.chervil.os.ProcessTree.kill(shell.pid(), java.time.Duration.ZERO);
+      shell.destroyForcibly().waitFor();
+    }
   }
 }
