@@ -283,6 +283,11 @@ public final class ProcessPool implements ExecutionPool {
             log.warn("event=child-lost pid={} task=none reason=\"{}\"", idle.pid(), idle.describeExit());
             replaceChild(); // died while idle (killed from outside): heal before the next task
           }
+          ChildHandle waiting = spare.get();
+          if (waiting != null && !waiting.isAlive() && spare.compareAndSet(waiting, null)) {
+            release(waiting); // the spare died while waiting: start another
+            refillSpare();
+          }
         } else {
           running.incrementAndGet();
           try {

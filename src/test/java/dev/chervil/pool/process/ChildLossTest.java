@@ -48,7 +48,9 @@ class ChildLossTest extends ProcessPoolFixture {
   @Test
   void childOutOfHeapIsLostAndReplaced() throws Exception {
     Outcome.Lost lost = assertInstanceOf(Outcome.Lost.class, run("chervil.debug.hog", List.of(4096), null, null));
-    assertTrue(lost.reason().contains("exited with code 3"), "ExitOnOutOfMemoryError exits 3: " + lost.reason());
+    // -XX:+ExitOnOutOfMemoryError exits 3; under memory pressure the kernel may SIGKILL it first.
+    assertTrue(lost.reason().contains("exited with code 3") || lost.reason().contains("signal 9"),
+        lost.reason());
     assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
     assertCensusAtBaseline();
   }
