@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "chervil 0.1.0",
     description = "A Celery-protocol task queue whose time limits always hold and whose pools never leak.",
-    subcommands = {WorkerCommand.class, CallCommand.class, DemoCommand.class, InspectCommand.class})
+    subcommands = {WorkerCommand.class, CallCommand.class, DemoCommand.class, InspectCommand.class,
+        BenchCommand.class})
 public final class ChervilCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

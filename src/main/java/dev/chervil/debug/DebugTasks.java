@@ -5,6 +5,8 @@ import dev.chervil.task.TaskModule;
 import dev.chervil.task.TaskRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,6 +43,8 @@ public final class DebugTasks implements TaskModule {
             }))
         .register(TaskDefinition.named("chervil.debug.hog").param("megabytes", int.class)
             .handler((ctx, a) -> hog((int) a[0])))
+        .register(TaskDefinition.named("chervil.debug.now")
+            .handler((ctx, a) -> ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())))
         .register(TaskDefinition.named("chervil.debug.spawn_sleep").param("seconds", double.class)
             .handler((ctx, a) -> spawnSleep((double) a[0])));
   }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,8 +65,26 @@ class SubreaperTest {
     awaitZombieChild(orphan.pid());
 
     assertEquals(0, Subreaper.reapAdopted(Set.of(sid + 1)));
-    assertTrue(ProcFs.stat(orphan.pid()).orElseThrow().isZombie());
-    assertEquals(1, Subreaper.reapAdopted(Set.of(sid)));
+  }
+
+  /** An adopted zombie no pool released (its session is nobody's) is reaped by the sweeper. */
+  @Test
+  void sweeperReapsAZombieNobodyWaitsFor() throws Exception {
+    leader = start("sleep 300 & exit 0");
+    leader.waitFor();
+    ProcStat orphan = awaitMember(leader.pid(), m -> m.ppid() == SELF);
+    Posix.kill(orphan.pid(), Posix.SIGKILL);
+
+    eventually().until(() -> ProcFs.stat(orphan.pid()).isEmpty());
+  }
+
+  @Test
+  void sweeperTakesOnlyZombiesSeenOnThePreviousSweep() {
+    ProcStat first = new ProcStat(700, 'Z', SELF, 700, 700, 11);
+    ProcStat reused = new ProcStat(701, 'Z', SELF, 701, 701, 99); // pid 701 had start time 12
+
+    assertEquals(List.of(), Subreaper.stale(Map.of(), List.of(first, reused)));
+    assertEquals(List.of(first), Subreaper.stale(Map.of(700L, 11L, 701L, 12L), List.of(first, reused)));
   }
 
   @Test
@@ -92,6 +112,14 @@ class SubreaperTest {
         assertEquals(0, Subreaper.reapAdopted(session));
       } while (ProcFs.stat(exiting.pid()).isPresent());
       assertEquals(3, exiting.waitFor());
+    }
+  }
+
+  /** The sweeper runs all along (installed above); no process the JDK started loses its status. */
+  @Test
+  void sweeperLeavesTheJdksChildrenAlone() throws Exception {
+    for (int i = 0; i < 50; i++) {
+      assertEquals(7, new ProcessBuilder("sh", "-c", "exit 7").start().waitFor());
     }
   }
 

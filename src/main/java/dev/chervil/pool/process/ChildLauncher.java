@@ -25,8 +25,13 @@ final class ChildLauncher {
     String java = ProcessHandle.current().info().command().orElse(
         Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> cmd = new ArrayList<>(List.of(java,
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx256m",
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xms8m", "-Xmx256m", "-XX:+UseCompactObjectHeaders",
         "-XX:+ExitOnOutOfMemoryError",
+        // No JVM signal handlers: SIGTERM takes the default action and ends the child in ~4 ms,
+        // where the JVM's own exit path takes ~300 ms even for an idle JVM (measured, JDK 25).
+        // The child has nothing to flush (the supervisor holds message, ack and result), so the
+        // kill's grace is left to the task's own subprocesses. Cost: no SIGQUIT thread dump.
+        "-Xrs",
         "-Xlog:disable", "-Xlog:all=warning:stderr",
         "--enable-native-access=ALL-UNNAMED",
         "-Dchervil.child=true"));

@@ -6,9 +6,15 @@ import dev.chervil.pool.PoolKind;
 import dev.chervil.pool.PoolSpec;
 import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskContext;
+import dev.chervil.task.TaskDefinition;
+import dev.chervil.task.TaskRegistry;
 import dev.chervil.task.TaskRequest;
 import dev.chervil.task.TaskRunner;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +51,7 @@ public final class ChildMain {
       Thread.sleep(ThreadLocalRandom.current().nextLong(delay + 1));
     }
     TaskRunner runner = new TaskRunner(Chervil.registry(spec(args)));
+    warmUp();
     FrameChannel channel = new FrameChannel(System.in, frames);
     channel.write(Frames.ready(Posix.getpid(), sid));
     new ChildMain(runner, channel).serve();
@@ -79,6 +86,23 @@ public final class ChildMain {
         System.exit(0); // the supervisor is gone: nobody to report to
       }
     });
+  }
+
+  /**
+   * Takes one task through the whole path in memory (run frame encoded and decoded, task run,
+   * result encoded) before saying ready. A child often starts as the warm spare; this way its
+   * first real task does not pay for class loading and the codec's first use (~50 ms measured).
+   */
+  private static void warmUp() throws IOException {
+    TaskRunner runner = new TaskRunner(new TaskRegistry().register(
+        TaskDefinition.named("chervil.child.warm_up").varArgs().handler((ctx, a) -> List.of(a))));
+    ByteArrayOutputStream written = new ByteArrayOutputStream();
+    FrameChannel out = new FrameChannel(InputStream.nullInputStream(), written);
+    out.write(Frames.run(TaskRequest.of("warm-up", "chervil.child.warm_up", List.of(1, "two"))));
+    FrameChannel in = new FrameChannel(new ByteArrayInputStream(written.toByteArray()),
+        OutputStream.nullOutputStream());
+    TaskRequest request = Frames.request(in.read());
+    out.write(Frames.result(request.id(), runner.run(new TaskContext(request))));
   }
 
   private static PoolSpec spec(String[] args) {

@@ -164,7 +164,7 @@ public final class ProcessPool implements ExecutionPool {
     while ((left = queue.poll()) != null) {
       left.result.complete(new Outcome.Lost("pool closed before task " + left.request.id() + " ran"));
     }
-    sweepReleasedSessions();
+    awaitReleasedSessionsGone(Duration.ofSeconds(2));
     log.info("event=pool-closed kind=processes orphans_left={}", releasedSessions.size());
   }
 
@@ -246,6 +246,24 @@ public final class ProcessPool implements ExecutionPool {
     }
     Subreaper.reapAdopted(releasedSessions);
     releasedSessions.removeIf(sid -> ProcFs.inSession(sid).isEmpty());
+  }
+
+  /**
+   * Released sessions were killed, but their members die and are re-parented to us a moment later;
+   * sweeping until they are gone means a closed pool leaves no zombie behind for the census.
+   */
+  private void awaitReleasedSessionsGone(Duration atMost) {
+    long deadline = System.nanoTime() + atMost.toNanos();
+    sweepReleasedSessions();
+    while (!releasedSessions.isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      sweepReleasedSessions();
+    }
   }
 
   private static void join(Thread t) {

@@ -35,8 +35,9 @@ abstract class ProcessPoolFixture {
     for (int i = 0; i < SIZE * 2; i++) {
       assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
     }
-    await().pollInSameThread().atMost(WAIT)
-        .until(() -> Census.take(pool).children() == pool.expectedChildren());
+    // Both counts: a spare is a child from its spawn, but the pool's only once it said ready.
+    await().pollInSameThread().atMost(WAIT).until(() -> pool.ownedChildPids().size() == pool.expectedChildren()
+        && Census.take(pool).children() == pool.expectedChildren());
     baseline = new CensusBaseline(Census.take(pool));
   }
 
