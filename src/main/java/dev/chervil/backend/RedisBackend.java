@@ -19,6 +19,7 @@ import redis.clients.jedis.JedisPubSub;
  */
 public final class RedisBackend implements ResultBackend {
   static final String KEY_PREFIX = "celery-task-meta-";
+  static final String CHORD_PREFIX = "celery-taskset-meta-";
   private static final long EXPIRES_SECONDS = Duration.ofDays(1).toSeconds();
 
   private final URI uri;
@@ -46,6 +47,12 @@ public final class RedisBackend implements ResultBackend {
     String json = new String(CeleryJsonCodec.encodeResult(meta), StandardCharsets.UTF_8);
     redis().setex(key, EXPIRES_SECONDS, json);
     redis().publish(key, json);
+  }
+
+  /** Celery's chord size key, {@code celery-taskset-meta-<group id>.s}, read by its workers. */
+  @Override
+  public void prepareChord(String groupId, int size) {
+    redis().setex(CHORD_PREFIX + groupId + ".s", EXPIRES_SECONDS, Integer.toString(size));
   }
 
   /** Subscribes first, then reads the key, so a result stored in between is not missed. */

@@ -30,6 +30,18 @@ public interface ResultBackend extends AutoCloseable {
    */
   ResultMeta await(String taskId, Duration timeout) throws TimeoutException, InterruptedException;
 
+  /**
+   * Prepares a chord of {@code size} header tasks under {@code groupId}, as Celery's own client
+   * does before sending the header: Celery workers join chords through the result backend.
+   *
+   * @throws UnsupportedOperationException for backends that cannot join a chord (Celery's rpc://
+   *     cannot either)
+   */
+  default void prepareChord(String groupId, int size) {
+    throw new UnsupportedOperationException("chords need a result backend that can join them "
+        + "(redis://); " + getClass().getSimpleName() + " cannot, and neither can Celery's rpc://");
+  }
+
   @Override
   void close();
 }

@@ -5,7 +5,11 @@ import dev.chervil.broker.QueueSpec;
 import dev.chervil.broker.Transport;
 import dev.chervil.protocol.CeleryJsonCodec;
 import dev.chervil.protocol.TaskMessage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -61,9 +65,39 @@ public final class ChervilClient implements AutoCloseable {
    * first argument. Returns the last step's result.
    */
   public AsyncResult chain(TaskCall first, TaskCall... next) {
-    first.chain(java.util.List.of(next));
+    first.chain(List.of(next));
     send(first.message(), first.queue());
     return new AsyncResult(next.length == 0 ? first.id() : next[next.length - 1].id(), backend);
+  }
+
+  /**
+   * Sends a group: every member carries the same group id and its own index, as Celery's
+   * {@code group(...)} does. Returns the members' results in order.
+   */
+  public List<AsyncResult> group(TaskCall... members) {
+    String groupId = UUID.randomUUID().toString();
+    List<AsyncResult> results = new ArrayList<>();
+    for (int i = 0; i < members.length; i++) {
+      results.add(members[i].inGroup(groupId, i, null).send());
+    }
+    return results;
+  }
+
+  /**
+   * Sends a chord: the header runs as a group, then {@code body} with the list of their results as
+   * its first argument. The worker that finishes the last header task calls the body, joining
+   * through the result backend as Celery does, so this needs redis://. Returns the body's result.
+   *
+   * @throws UnsupportedOperationException with a backend that cannot join a chord (rpc://)
+   */
+  public AsyncResult chord(List<TaskCall> header, TaskCall body) {
+    String groupId = UUID.randomUUID().toString();
+    backend.prepareChord(groupId, header.size());
+    Map<String, Object> bodySignature = body.signature().toMap();
+    for (int i = 0; i < header.size(); i++) {
+      header.get(i).inGroup(groupId, i, bodySignature).send();
+    }
+    return new AsyncResult(body.id(), backend);
   }
 
   /** Publishes a ready message to {@code queue} (declared on first use) and returns its result. */

@@ -24,6 +24,9 @@ public final class TaskCall {
   private final List<Map<String, Object>> links = new ArrayList<>();
   private final List<Map<String, Object>> errorLinks = new ArrayList<>();
   private List<Map<String, Object>> chain = List.of();
+  private Map<String, Object> chordBody;
+  private String groupId;
+  private Integer groupIndex;
   private List<Object> args = List.of();
   private Map<String, Object> kwargs = Map.of();
   private String queue = "celery";
@@ -107,6 +110,14 @@ public final class TaskCall {
     return this;
   }
 
+  /** Makes this call member {@code index} of group {@code id} (see ChervilClient#group). */
+  TaskCall inGroup(String id, int index, Map<String, Object> chord) {
+    groupId = id;
+    groupIndex = index;
+    chordBody = chord;
+    return this;
+  }
+
   /** This call as a Celery signature, its id, reply route and queue frozen in its options. */
   public Signature signature() {
     Map<String, Object> options = new LinkedHashMap<>();
@@ -147,6 +158,8 @@ public final class TaskCall {
   public TaskMessage message() {
     TaskHeaders headers = TaskHeaders.builder(name, id)
         .rootId(id)
+        .group(groupId)
+        .groupIndex(groupIndex)
         .eta(eta)
         .expires(expires)
         .timelimit(new TimeLimit(hardSeconds, softSeconds))
@@ -155,7 +168,7 @@ public final class TaskCall {
         .kwargsrepr(String.valueOf(kwargs))
         .origin("java@" + ProcessHandle.current().pid())
         .build();
-    return new TaskMessage(headers, args, kwargs, new Embed(links, errorLinks, chain, null),
+    return new TaskMessage(headers, args, kwargs, new Embed(links, errorLinks, chain, chordBody),
         MessageProperties.json(id, ignoreResult ? null : client.replyTo()));
   }
 

@@ -1,0 +1,89 @@
+package dev.chervil.interop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Python's Celery 5.2, run as real processes from {@code src/test/resources/interop/celery_peer.py}:
+ * a client that runs one scenario and prints one JSON line, or a worker. Every process is killed
+ * with its descendants when done, so a failing test leaves no Python behind.
+ */
+final class CeleryPeer {
+  static final String PYTHON = "/usr/bin/python3";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Map<String, String> env;
+
+  /** A peer talking to {@code broker}, results through {@code backend}, on {@code queue}. */
+  CeleryPeer(String broker, String backend, String queue) {
+    this.env = Map.of("PEER_BROKER", broker, "PEER_BACKEND", backend, "PEER_QUEUE", queue,
+        "PYTHONDONTWRITEBYTECODE", "1");
+  }
+
+  /** Runs one client scenario and returns the JSON line it printed. */
+  JsonNode run(String scenario, Duration timeout) throws IOException, InterruptedException {
+    Process p = start(List.of(PYTHON, "celery_peer.py", scenario), ProcessBuilder.Redirect.PIPE);
+    try {
+      byte[] out = p.getInputStream().readAllBytes(); // ends when the script exits or is killed
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("python scenario " + scenario + " did not finish in " + timeout);
+      }
+      String text = new String(out, StandardCharsets.UTF_8).strip();
+      if (p.exitValue() != 0 || text.isEmpty()) {
+        throw new AssertionError("python scenario " + scenario + " exited " + p.exitValue()
+            + " printing: " + text);
+      }
+      return JSON.readTree(text.substring(text.lastIndexOf('\n') + 1));
+    } finally {
+      kill(p);
+    }
+  }
+
+  /** Starts {@code celery worker} (prefork, 2 processes: Celery enforces time limits only there). */
+  Process startWorker(String queue) throws IOException {
+    return start(List.of(PYTHON, "-m", "celery", "-A", "celery_peer", "worker", "-P", "prefork",
+        "-c", "2", "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle",
+        "-l", "WARNING", "-n", "peer-" + queue + "@%h"), ProcessBuilder.Redirect.INHERIT);
+  }
+
+  /** Kills {@code p} and everything it started (a Celery worker forks its pool), and reaps it. */
+  static void kill(Process p) throws InterruptedException {
+    if (p == null) {
+      return;
+    }
+    List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+    p.destroy();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+    tree.forEach(ProcessHandle::destroyForcibly);
+    for (ProcessHandle h : tree) {
+      h.onExit().join();
+    }
+  }
+
+  private Process start(List<String> command, ProcessBuilder.Redirect stdout) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(scriptDir().toFile())
+        .redirectOutput(stdout).redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  private static Path scriptDir() {
+    try {
+      return Path.of(CeleryPeer.class.getResource("/interop/celery_peer.py").toURI()).getParent();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,172 @@
+package dev.chervil.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chervil.Chervil;
+import dev.chervil.client.AsyncResult;
+import dev.chervil.client.ChervilClient;
+import dev.chervil.client.TaskCall;
+import dev.chervil.client.TaskFailedException;
+import dev.chervil.testing.Services;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Chervil sends, Python's Celery 5.2 works: real {@code celery worker} processes (prefork) on the
+ * real RabbitMQ, one answering over rpc://, one over redis://, and Chervil clients reading both.
+ */
+class JavaToPythonTest {
+  static final Duration WAIT = Duration.ofSeconds(60);
+  static final String RPC_QUEUE = "interop.python.rpc." + UUID.randomUUID();
+  static final String REDIS_QUEUE = "interop.python.redis." + UUID.randomUUID();
+  static Process rpcWorker;
+  static Process redisWorker;
+  static ChervilClient rpc;
+  static ChervilClient redis;
+
+  @BeforeAll
+  static void startPythonWorkers() throws Exception {
+    Services.requireRabbitMq();
+    Services.requireRedis();
+    Services.requirePythonCelery();
+    rpcWorker = new CeleryPeer(Services.RABBITMQ_URL, "rpc://", RPC_QUEUE).startWorker(RPC_QUEUE);
+    redisWorker = new CeleryPeer(Services.RABBITMQ_URL, Services.REDIS_URL, REDIS_QUEUE).startWorker(REDIS_QUEUE);
+    rpc = Chervil.client(Services.RABBITMQ_URL, "rpc://");
+    rpc.start();
+    redis = Chervil.client(Services.RABBITMQ_URL, Services.REDIS_URL);
+    redis.start();
+    // The first call waits for each Python worker to come up and consume.
+    assertEquals(2L, number(rpc.task("proj.tasks.add").args(1, 1).queue(RPC_QUEUE).send().get(WAIT)));
+    assertEquals(2L, number(redis.task("proj.tasks.add").args(1, 1).queue(REDIS_QUEUE).send().get(WAIT)));
+  }
+
+  @AfterAll
+  static void stopPythonWorkers() throws Exception {
+    try {
+      CeleryPeer.kill(rpcWorker);
+      CeleryPeer.kill(redisWorker);
+      List<String> left = ProcessHandle.current().descendants()
+          .filter(h -> h.info().command().orElse("").contains("python"))
+          .map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList();
+      assertEquals(List.of(), left, "python processes left behind");
+    } finally {
+      if (rpc != null) {
+        rpc.close();
+      }
+      if (redis != null) {
+        redis.close();
+      }
+    }
+  }
+
+  static long number(Object value) {
+    return ((Number) value).longValue();
+  }
+
+  TaskCall onRpc(String task, Object... args) {
+    return rpc.task(task).args(args).queue(RPC_QUEUE);
+  }
+
+  TaskCall onRedis(String task, Object... args) {
+    return redis.task(task).args(args).queue(REDIS_QUEUE);
+  }
+
+  @Test
+  void resultOverRpc() throws Exception {
+    assertEquals(5L, number(onRpc("proj.tasks.add", 2, 3).send().get(WAIT)));
+  }
+
+  @Test
+  void resultOverRedis() throws Exception {
+    assertEquals(5L, number(onRedis("proj.tasks.add", 2, 3).send().get(WAIT)));
+  }
+
+  @Test
+  void keywordArguments() throws Exception {
+    assertEquals(42L, number(rpc.task("proj.tasks.add").kwargs(Map.of("x", 20, "y", 22))
+        .queue(RPC_QUEUE).send().get(WAIT)));
+  }
+
+  @Test
+  void aPythonExceptionSurfacesWithItsTypeAndMessage() {
+    TaskFailedException e = assertThrows(TaskFailedException.class,
+        () -> onRedis("proj.tasks.fail", "boom from python").send().get(WAIT));
+    assertEquals("ValueError", e.excType());
+    assertTrue(e.getMessage().contains("boom from python"), e.getMessage());
+  }
+
+  @Test
+  void countdownIsHonouredByPython() throws Exception {
+    long start = System.nanoTime();
+    assertEquals(4L, number(onRpc("proj.tasks.add", 2, 2).countdown(Duration.ofMillis(1500)).send().get(WAIT)));
+    assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 1400);
+  }
+
+  @Test
+  void softTimeLimitSetInJavaIsHonouredByPython() {
+    TaskFailedException e = assertThrows(TaskFailedException.class,
+        () -> onRpc("proj.tasks.sleep", 10).timeLimits(0.5, null).send().get(WAIT));
+    assertEquals("SoftTimeLimitExceeded", e.excType());
+  }
+
+  @Test
+  void linkCallbackGetsTheResult() throws Exception {
+    TaskCall callback = onRedis("proj.tasks.mul", 10);
+    AsyncResult first = onRedis("proj.tasks.add", 2, 3).link(callback).send();
+    assertEquals(5L, number(first.get(WAIT)));
+    assertEquals(50L, number(redis.result(callback.id()).get(WAIT)));
+  }
+
+  @Test
+  void linkErrorGetsTheFailedTaskId() throws Exception {
+    TaskCall errback = onRedis("proj.tasks.errback");
+    AsyncResult failing = onRedis("proj.tasks.fail", "boom").linkError(errback).send();
+    assertThrows(TaskFailedException.class, () -> failing.get(WAIT));
+    assertEquals("errback saw " + failing.id(), redis.result(errback.id()).get(WAIT));
+  }
+
+  @Test
+  void chainOverRedis() throws Exception {
+    assertEquals(50L, number(redis.chain(onRedis("proj.tasks.add", 2, 3), onRedis("proj.tasks.mul", 10)).get(WAIT)));
+  }
+
+  @Test
+  void chainOverRpcRepliesToTheSender() throws Exception {
+    assertEquals(60L, number(rpc.chain(onRpc("proj.tasks.add", 3, 3), onRpc("proj.tasks.mul", 10)).get(WAIT)));
+  }
+
+  @Test
+  void groupReturnsEveryMembersResult() throws Exception {
+    TaskCall[] members = new TaskCall[5];
+    for (int i = 0; i < members.length; i++) {
+      members[i] = onRpc("proj.tasks.add", i, i);
+    }
+    List<Long> results = new ArrayList<>();
+    for (AsyncResult r : rpc.group(members)) {
+      results.add(number(r.get(WAIT)));
+    }
+    assertEquals(List.of(0L, 2L, 4L, 6L, 8L), results);
+  }
+
+  @Test
+  void chordJoinsInPythonThroughRedis() throws Exception {
+    List<TaskCall> header = List.of(onRedis("proj.tasks.add", 0, 0), onRedis("proj.tasks.add", 1, 1),
+        onRedis("proj.tasks.add", 2, 2));
+    assertEquals(6L, number(redis.chord(header, onRedis("proj.tasks.tsum")).get(WAIT)));
+  }
+
+  @Test
+  void chordOverRpcIsRefusedWithAClearError() {
+    UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+        () -> rpc.chord(List.of(onRpc("proj.tasks.add", 1, 1)), onRpc("proj.tasks.tsum")));
+    assertTrue(e.getMessage().contains("redis://"), e.getMessage());
+  }
+}
