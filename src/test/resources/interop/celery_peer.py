@@ -99,6 +99,8 @@ SCENARIOS = {
     "add": lambda: get(send("proj.tasks.add", (2, 3))),
     "kwargs": lambda: get(send("proj.tasks.add", kwargs={"x": 20, "y": 22})),
     "error": lambda: get(send("proj.java.fail", ("boom from java",))),
+    "unknown": lambda: get(send("proj.java.nope", (1,))),
+    "wrong_args": lambda: get(send("proj.tasks.add", (1,))),
     "countdown": lambda: get(send("proj.tasks.add", (1, 1), countdown=1.5)),
     "eta": lambda: get(send("proj.tasks.add", (2, 2), eta=in_seconds(1.5))),
     "expired": lambda: get(send("proj.tasks.add", (3, 3), expires=in_seconds(-60))),

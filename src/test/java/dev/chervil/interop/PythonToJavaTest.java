@@ -111,6 +111,19 @@ class PythonToJavaTest {
   }
 
   @Test
+  void anUnknownTaskFailsAsNotRegistered() throws Exception {
+    JsonNode seen = overRpc("unknown");
+    assertEquals("NotRegistered", seen.path("error_type").asText(), seen.toString());
+    assertTrue(seen.path("error_message").asText().contains("proj.java.nope"), seen.toString());
+  }
+
+  @Test
+  void wrongArgumentsFailAsTypeError() throws Exception {
+    JsonNode seen = overRpc("wrong_args");
+    assertEquals("TypeError", seen.path("error_type").asText(), seen.toString());
+  }
+
+  @Test
   void countdownFromPythonIsHonoured() throws Exception {
     JsonNode seen = overRpc("countdown");
     assertEquals(2, seen.path("result").asInt(), seen.toString());

@@ -5,6 +5,8 @@ import dev.chervil.limits.DeadlineScheduler;
 import dev.chervil.os.ProcFs;
 import dev.chervil.os.Subreaper;
 import dev.chervil.pool.ExecutionPool;
+import dev.chervil.pool.JobQueue;
+import dev.chervil.pool.JobQueue.Job;
 import dev.chervil.pool.PoolSpec;
 import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskRequest;
@@ -15,10 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,17 +45,11 @@ public final class ProcessPool implements ExecutionPool {
   private final Duration startTimeout;
   private final int spares;
   private final DeadlineScheduler limits = new DeadlineScheduler("chervil-processes-limits");
-  private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+  private final JobQueue jobs = new JobQueue("processes");
   private final List<Slot> slots = new CopyOnWriteArrayList<>();
   private final AtomicReference<ChildHandle> spare = new AtomicReference<>();
   private final AtomicBoolean spareStarting = new AtomicBoolean();
   private final Set<Long> releasedSessions = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger running = new AtomicInteger();
-  private volatile State state = State.NEW;
-
-  private enum State { NEW, RUNNING, DRAINING, CLOSED }
-
-  private record Job(TaskRequest request, CompletableFuture<Outcome> result) {}
 
   public ProcessPool(PoolSpec spec) {
     this(spec, 1, Duration.ofSeconds(60), List.of());
@@ -91,13 +84,12 @@ public final class ProcessPool implements ExecutionPool {
 
   @Override
   public synchronized void start() {
-    if (state != State.NEW) {
+    if (!jobs.open()) {
       return;
     }
     if (!Subreaper.install()) {
       log.warn("event=subreaper-unavailable reason=\"grandchildren of killed children go to init\"");
     }
-    state = State.RUNNING;
     for (int i = 1; i <= spec.size(); i++) {
       Slot slot = new Slot(i);
       slots.add(slot);
@@ -110,44 +102,19 @@ public final class ProcessPool implements ExecutionPool {
 
   @Override
   public CompletableFuture<Outcome> submit(TaskRequest request) {
-    if (state != State.RUNNING) {
-      throw new IllegalStateException("pool processes is " + state + ": cannot run task " + request.id());
-    }
-    CompletableFuture<Outcome> result = new CompletableFuture<>();
-    queue.add(new Job(request, result));
-    return result;
+    return jobs.submit(request);
   }
 
   @Override
   public boolean drain(Duration timeout) {
-    synchronized (this) {
-      if (state == State.RUNNING) {
-        state = State.DRAINING;
-      }
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!queue.isEmpty() || running.get() > 0) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
+    return jobs.drain(timeout);
   }
 
   /** Kills every child's tree, reaps it and its adopted grandchildren; ends every pool thread. */
   @Override
   public void close() {
-    synchronized (this) {
-      if (state == State.CLOSED) {
-        return;
-      }
-      state = State.CLOSED;
+    if (!jobs.close()) {
+      return;
     }
     for (Slot slot : slots) {
       slot.abort();
@@ -160,10 +127,7 @@ public final class ProcessPool implements ExecutionPool {
       release(last);
     }
     limits.close();
-    Job left;
-    while ((left = queue.poll()) != null) {
-      left.result.complete(new Outcome.Lost("pool closed before task " + left.request.id() + " ran"));
-    }
+    jobs.failQueued();
     awaitReleasedSessionsGone(Duration.ofSeconds(2));
     log.info("event=pool-closed kind=processes orphans_left={}", releasedSessions.size());
   }
@@ -211,14 +175,14 @@ public final class ProcessPool implements ExecutionPool {
   }
 
   private void refillSpare() {
-    if (spares == 0 || state != State.RUNNING || spare.get() != null
+    if (spares == 0 || jobs.state() != JobQueue.State.RUNNING || spare.get() != null
         || !spareStarting.compareAndSet(false, true)) {
       return;
     }
     Thread.ofVirtual().name("chervil-processes-spare").start(() -> {
       try {
         ChildHandle c = ChildHandle.start(launcher, startTimeout);
-        if (state != State.RUNNING || !spare.compareAndSet(null, c)) {
+        if (jobs.state() != JobQueue.State.RUNNING || !spare.compareAndSet(null, c)) {
           release(c);
         }
       } catch (ChildStartException e) {
@@ -288,16 +252,16 @@ public final class ProcessPool implements ExecutionPool {
     @Override
     public void run() {
       replaceChild();
-      while (state != State.CLOSED) {
+      while (!jobs.isClosed()) {
         Job job;
         try {
-          job = queue.poll(100, TimeUnit.MILLISECONDS);
+          job = jobs.take();
         } catch (InterruptedException e) {
           continue; // close() interrupts to wake us; the loop condition decides
         }
         if (job == null) {
           ChildHandle idle = child;
-          if (idle != null && !idle.isAlive() && state != State.CLOSED) {
+          if (idle != null && !idle.isAlive() && !jobs.isClosed()) {
             log.warn("event=child-lost pid={} task=none reason=\"{}\"", idle.pid(), idle.describeExit());
             replaceChild(); // died while idle (killed from outside): heal before the next task
           }
@@ -307,12 +271,7 @@ public final class ProcessPool implements ExecutionPool {
             refillSpare();
           }
         } else {
-          running.incrementAndGet();
-          try {
-            job.result.complete(execute(job.request));
-          } finally {
-            running.decrementAndGet();
-          }
+          job.result().complete(execute(job.request()));
           afterTask();
         }
       }
@@ -367,7 +326,7 @@ public final class ProcessPool implements ExecutionPool {
       if (running.killedBy() != null) {
         return new Outcome.HardKilled(running.killedBy());
       }
-      if (state == State.CLOSED) {
+      if (jobs.isClosed()) {
         return new Outcome.Lost("pool closed while task " + id + " ran in " + running);
       }
       String why = running.describeExit();
@@ -389,7 +348,7 @@ public final class ProcessPool implements ExecutionPool {
       } else if (spec.maxMemoryPerChild() != null && ProcFs.rssBytes(c.pid()) > spec.maxMemoryPerChild()) {
         reason = "max-memory";
       }
-      if (reason != null && state != State.CLOSED) {
+      if (reason != null && !jobs.isClosed()) {
         log.debug("event=child-retired pid={} reason={} tasks={}", c.pid(), reason, c.tasksRun());
         replaceChild();
       }
@@ -402,7 +361,7 @@ public final class ProcessPool implements ExecutionPool {
       if (old != null) {
         release(old);
       }
-      while (state != State.CLOSED) {
+      while (!jobs.isClosed()) {
         try {
           child = takeChild();
           return true;
@@ -413,7 +372,7 @@ public final class ProcessPool implements ExecutionPool {
           } catch (InterruptedException ie) {
             return false;
           }
-          if (!queue.isEmpty() && state != State.RUNNING) {
+          if (!jobs.isEmpty() && jobs.state() != JobQueue.State.RUNNING) {
             return false;
           }
         }

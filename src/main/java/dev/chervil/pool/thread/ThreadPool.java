@@ -3,6 +3,8 @@ package dev.chervil.pool.thread;
 import dev.chervil.limits.Deadline;
 import dev.chervil.limits.DeadlineScheduler;
 import dev.chervil.pool.ExecutionPool;
+import dev.chervil.pool.JobQueue;
+import dev.chervil.pool.JobQueue.Job;
 import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskContext;
 import dev.chervil.task.TaskRequest;
@@ -13,8 +15,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,16 +40,10 @@ public final class ThreadPool implements ExecutionPool {
   private final boolean virtual;
   private final TaskRunner runner;
   private final DeadlineScheduler limits; // owned: closed with the pool
-  private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+  private final JobQueue jobs;
   private final List<Slot> slots = new CopyOnWriteArrayList<>();
   private final Set<Thread> abandoned = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger threadIds = new AtomicInteger();
-  private volatile State state = State.NEW;
-
-  private enum State { NEW, RUNNING, DRAINING, CLOSED }
-
-  private record Job(TaskRequest request, CompletableFuture<Outcome> result) {}
 
   public ThreadPool(String kind, int size, boolean virtual, TaskRunner runner) {
     if (size < 1) {
@@ -60,6 +54,7 @@ public final class ThreadPool implements ExecutionPool {
     this.virtual = virtual;
     this.runner = runner;
     this.limits = new DeadlineScheduler("chervil-" + kind + "-limits");
+    this.jobs = new JobQueue(kind);
   }
 
   @Override
@@ -74,10 +69,9 @@ public final class ThreadPool implements ExecutionPool {
 
   @Override
   public synchronized void start() {
-    if (state != State.NEW) {
+    if (!jobs.open()) {
       return;
     }
-    state = State.RUNNING;
     for (int i = 0; i < size; i++) {
       startSlot();
     }
@@ -86,43 +80,20 @@ public final class ThreadPool implements ExecutionPool {
 
   @Override
   public CompletableFuture<Outcome> submit(TaskRequest request) {
-    if (state != State.RUNNING) {
-      throw new IllegalStateException("pool " + kind + " is " + state + ": cannot run task " + request.id());
-    }
-    CompletableFuture<Outcome> result = new CompletableFuture<>();
-    queue.add(new Job(request, result));
-    return result;
+    return jobs.submit(request);
   }
 
   @Override
   public boolean drain(Duration timeout) {
-    synchronized (this) {
-      if (state == State.RUNNING) {
-        state = State.DRAINING;
-      }
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!queue.isEmpty() || running.get() > 0) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
-    return true;
+    return jobs.drain(timeout);
   }
 
   @Override
   public void close() {
-    synchronized (this) {
-      if (state == State.CLOSED) {
+    synchronized (this) { // with abandon(): no replacement slot starts after this
+      if (!jobs.close()) {
         return;
       }
-      state = State.CLOSED;
     }
     for (Slot slot : slots) {
       slot.thread.interrupt();
@@ -131,10 +102,7 @@ public final class ThreadPool implements ExecutionPool {
       join(slot.thread);
     }
     limits.close();
-    Job left;
-    while ((left = queue.poll()) != null) {
-      left.result.complete(new Outcome.Lost("pool closed before task " + left.request.id() + " ran"));
-    }
+    jobs.failQueued();
     log.info("event=pool-closed kind={} abandoned={}", kind, abandonedThreads());
   }
 
@@ -170,37 +138,32 @@ public final class ThreadPool implements ExecutionPool {
 
     @Override
     public void run() {
-      while (state != State.CLOSED && !abandonedByLimit) {
+      while (!jobs.isClosed() && !abandonedByLimit) {
         Job job;
         try {
-          job = queue.poll(100, TimeUnit.MILLISECONDS);
+          job = jobs.take();
         } catch (InterruptedException e) {
-          if (state == State.CLOSED) {
-            return;
-          }
-          continue;
+          continue; // close() interrupts to wake us; the loop condition decides
         }
         if (job != null) {
-          // Counted until its future completes, which happens once: at the task's end, or when a
-          // hard limit abandons this thread (then the thread may run on, but the slot is free).
-          running.incrementAndGet();
-          job.result.whenComplete((o, e) -> running.decrementAndGet());
+          // Counted as running until its future completes, which happens once: at the task's end,
+          // or when a hard limit abandons this thread (the thread may run on, the slot is free).
           execute(job);
         }
       }
     }
 
     private void execute(Job job) {
-      TaskRequest request = job.request;
+      TaskRequest request = job.request();
       TaskContext ctx = new TaskContext(request);
       Deadline soft = request.limits().soft() == null ? null
           : limits.schedule(request.limits().soft(), () -> ctx.cancel("soft time limit exceeded"));
       Deadline hard = request.limits().hard() == null ? null
           : limits.schedule(request.limits().hard(), () -> abandon(job));
       try {
-        job.result.complete(runner.run(ctx));
+        job.result().complete(runner.run(ctx));
       } catch (Throwable t) { // TaskRunner catches task errors; this is a pool bug or an Error
-        job.result.complete(new Outcome.Lost("thread died running task " + request.id() + ": " + t));
+        job.result().complete(new Outcome.Lost("thread died running task " + request.id() + ": " + t));
       } finally {
         if (soft != null) {
           soft.cancel();
@@ -213,7 +176,7 @@ public final class ThreadPool implements ExecutionPool {
 
     /** Hard limit: give up on this thread, settle the task, keep the pool at full size. */
     private void abandon(Job job) {
-      if (!job.result.complete(new Outcome.HardKilled(job.request.limits().hard()))) {
+      if (!job.result().complete(new Outcome.HardKilled(job.request().limits().hard()))) {
         return; // the task ended just before the limit fired
       }
       abandonedByLimit = true;
@@ -221,9 +184,9 @@ public final class ThreadPool implements ExecutionPool {
       slots.remove(this);
       thread.interrupt();
       log.warn("event=thread-abandoned kind={} task={} thread={} reason=hard-time-limit",
-          kind, job.request.id(), thread.getName());
+          kind, job.request().id(), thread.getName());
       synchronized (ThreadPool.this) {
-        if (state != State.CLOSED) {
+        if (!jobs.isClosed()) {
           startSlot();
         }
       }

@@ -1,0 +1,120 @@
+package dev.chervil.pool;
+
+import dev.chervil.task.Outcome;
+import dev.chervil.task.TaskRequest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The intake every pool shares: submitted tasks wait here for a free slot, and the pool's
+ * lifecycle state decides what may still come in. A pool's slots {@link #take} jobs; what differs
+ * between pools is only how a slot runs one.
+ *
+ * <p>Lifecycle: NEW, then {@link #open()} to RUNNING, {@link #drain} to DRAINING (no new tasks,
+ * queued ones still run), {@link #close()} to CLOSED. Thread-safe.
+ */
+public final class JobQueue {
+  private static final long POLL_MILLIS = 100;
+
+  /** Where a pool is in its lifecycle. */
+  public enum State { NEW, RUNNING, DRAINING, CLOSED }
+
+  /** A task and the future its outcome completes, exactly once. */
+  public record Job(TaskRequest request, CompletableFuture<Outcome> result) {}
+
+  private final String kind;
+  private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
+  private final AtomicInteger running = new AtomicInteger();
+  private volatile State state = State.NEW;
+
+  /** @param kind the pool's name, for error messages */
+  public JobQueue(String kind) {
+    this.kind = kind;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public boolean isClosed() {
+    return state == State.CLOSED;
+  }
+
+  /** NEW to RUNNING; false if the pool was started before. */
+  public synchronized boolean open() {
+    if (state != State.NEW) {
+      return false;
+    }
+    state = State.RUNNING;
+    return true;
+  }
+
+  /** Queues a task; its outcome completes the returned future. Only while RUNNING. */
+  public CompletableFuture<Outcome> submit(TaskRequest request) {
+    if (state != State.RUNNING) {
+      throw new IllegalStateException("pool " + kind + " is " + state + ": cannot run task " + request.id());
+    }
+    CompletableFuture<Outcome> result = new CompletableFuture<>();
+    jobs.add(new Job(request, result));
+    return result;
+  }
+
+  /**
+   * The next job, counted as running until its future completes; null after a short wait with
+   * nothing queued, so a slot's loop can look at the pool's state and its child in between.
+   */
+  public Job take() throws InterruptedException {
+    Job job = jobs.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+    if (job != null) {
+      running.incrementAndGet();
+      job.result().whenComplete((o, e) -> running.decrementAndGet());
+    }
+    return job;
+  }
+
+  public boolean isEmpty() {
+    return jobs.isEmpty();
+  }
+
+  /** Stops taking new tasks and waits until queued and running ones are done; false on timeout. */
+  public boolean drain(Duration timeout) {
+    synchronized (this) {
+      if (state == State.RUNNING) {
+        state = State.DRAINING;
+      }
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!jobs.isEmpty() || running.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** To CLOSED; false if it was closed already (so a pool closes once). */
+  public synchronized boolean close() {
+    if (state == State.CLOSED) {
+      return false;
+    }
+    state = State.CLOSED;
+    return true;
+  }
+
+  /** Settles every task still queued as lost: the pool closed before it ran. */
+  public void failQueued() {
+    Job left;
+    while ((left = jobs.poll()) != null) {
+      left.result().complete(new Outcome.Lost("pool closed before task " + left.request().id() + " ran"));
+    }
+  }
+}
