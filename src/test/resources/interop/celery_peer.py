@@ -113,7 +113,9 @@ SCENARIOS = {
                                app.signature("proj.tasks.mul", (10,), queue=QUEUE)).apply_async()),
     "group": lambda: get(group(app.signature("proj.tasks.add", (i, i), queue=QUEUE)
                                for i in range(5)).apply_async()),
-    "chord": lambda: chord_member_refused(),
+    "chord": lambda: get(chord([app.signature("proj.tasks.add", (i, i), queue=QUEUE) for i in range(4)])(
+        app.signature("proj.tasks.tsum", queue=QUEUE))),
+    "chord_error": lambda: chord_error(),
 }
 
 
@@ -135,11 +137,13 @@ def link_error():
     return {"failed_id": failing.id, "errback": get(AsyncResult(on_error.id, app=app))}
 
 
-def chord_member_refused():
-    header = [app.signature("proj.tasks.add", (i, i), queue=QUEUE) for i in range(3)]
-    body = app.signature("proj.tasks.tsum", queue=QUEUE)
-    result = chord(header)(body)
-    return get(result.parent.results[0], 15)
+def chord_error():
+    body = chord([app.signature("proj.tasks.add", (1, 1), queue=QUEUE),
+                  app.signature("proj.java.fail", ("boom",), queue=QUEUE)])(
+        app.signature("proj.tasks.tsum", queue=QUEUE))
+    # The body's own state: body.get() would re-raise the failed member's error first (Celery
+    # checks the parents), so read the body by id.
+    return get(AsyncResult(body.id, app=app))
 
 
 def main(name):

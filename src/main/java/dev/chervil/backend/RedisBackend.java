@@ -1,16 +1,23 @@
 package dev.chervil.backend;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chervil.protocol.CeleryJsonCodec;
 import dev.chervil.protocol.MalformedMessageException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import redis.clients.jedis.AbstractTransaction;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.Response;
 
 /**
  * Celery's Redis result backend: key {@code celery-task-meta-<id>} holds the meta dict for a day
@@ -20,6 +27,7 @@ import redis.clients.jedis.JedisPubSub;
 public final class RedisBackend implements ResultBackend {
   static final String KEY_PREFIX = "celery-task-meta-";
   static final String CHORD_PREFIX = "celery-taskset-meta-";
+  private static final ObjectMapper JSON = CeleryJsonCodec.mapper();
   private static final long EXPIRES_SECONDS = Duration.ofDays(1).toSeconds();
 
   private final URI uri;
@@ -53,6 +61,64 @@ public final class RedisBackend implements ResultBackend {
   @Override
   public void prepareChord(String groupId, int size) {
     redis().setex(CHORD_PREFIX + groupId + ".s", EXPIRES_SECONDS, Integer.toString(size));
+  }
+
+  @Override
+  public boolean joinsChords() {
+    return true;
+  }
+
+  /**
+   * Celery's Redis chord join, so Python and Java workers can fill one chord together: the part
+   * goes into the sorted set {@code <group>.j} scored by its index, counted against the size in
+   * {@code <group>.s} plus {@code <group>.t} (tasks added later). Add and count run in one MULTI, so
+   * exactly one member sees the last count.
+   */
+  @Override
+  public Optional<List<ChordPart>> joinChord(String groupId, Integer index, ChordPart part) {
+    String prefix = CHORD_PREFIX + groupId;
+    String joined = prefix + ".j";
+    String encoded;
+    try {
+      encoded = JSON.writeValueAsString(List.of(1, part.taskId(), part.state().name(), part.result()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("chord part of task " + part.taskId() + " is not JSON", e);
+    }
+    Response<Long> count;
+    Response<String> added;
+    Response<String> size;
+    try (AbstractTransaction tx = redis().multi()) {
+      tx.zadd(joined, index == null ? Double.POSITIVE_INFINITY : index, encoded);
+      count = tx.zcount(joined, "-inf", "+inf");
+      added = tx.get(prefix + ".t");
+      size = tx.get(prefix + ".s");
+      for (String key : List.of(joined, prefix + ".t", prefix + ".s")) {
+        tx.expire(key, EXPIRES_SECONDS);
+      }
+      tx.exec();
+    }
+    if (size.get() == null) {
+      return Optional.empty();
+    }
+    long total = Long.parseLong(size.get()) + (added.get() == null ? 0 : Long.parseLong(added.get()));
+    if (count.get() != total) {
+      return Optional.empty();
+    }
+    List<ChordPart> parts = new ArrayList<>();
+    for (String member : redis().zrange(joined, 0, -1)) {
+      parts.add(decodePart(member));
+    }
+    redis().del(joined, prefix + ".t", prefix + ".s");
+    return Optional.of(parts);
+  }
+
+  private static ChordPart decodePart(String json) {
+    try {
+      List<?> tuple = JSON.readValue(json, List.class);
+      return new ChordPart((String) tuple.get(1), TaskState.valueOf((String) tuple.get(2)), tuple.get(3));
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new IllegalStateException("unreadable chord part " + json, e);
+    }
   }
 
   /** Subscribes first, then reads the key, so a result stored in between is not missed. */

@@ -1,6 +1,8 @@
 package dev.chervil.backend;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -38,8 +40,29 @@ public interface ResultBackend extends AutoCloseable {
    *     cannot either)
    */
   default void prepareChord(String groupId, int size) {
-    throw new UnsupportedOperationException("chords need a result backend that can join them "
-        + "(redis://); " + getClass().getSimpleName() + " cannot, and neither can Celery's rpc://");
+    throw new UnsupportedOperationException(cannotJoinChords());
+  }
+
+  /** Whether {@link #joinChord} works here: workers refuse chord members otherwise. */
+  default boolean joinsChords() {
+    return false;
+  }
+
+  /**
+   * Records one header task's outcome under {@code groupId} at {@code index}, atomically with
+   * counting them. If it was the last one, returns every part in header order (and forgets the
+   * chord: exactly one caller ever gets the list, and calls the body); otherwise empty. Also empty
+   * for a group nobody prepared as a chord.
+   *
+   * @throws UnsupportedOperationException if {@link #joinsChords()} is false
+   */
+  default Optional<List<ChordPart>> joinChord(String groupId, Integer index, ChordPart part) {
+    throw new UnsupportedOperationException(cannotJoinChords());
+  }
+
+  private String cannotJoinChords() {
+    return "chords need a result backend that can join them (redis://); "
+        + getClass().getSimpleName() + " cannot, and neither can Celery's rpc://";
   }
 
   @Override

@@ -62,6 +62,18 @@ final class Canvas {
     }
   }
 
+  /** A chord's body, called with the header's results (in header order) as its first argument. */
+  void callChordBody(TaskMessage lastMember, Map<String, Object> body, List<Object> headerResults) {
+    send(lastMember, body, headerResults, false, List.of());
+  }
+
+  /** A chord that failed: the body's errbacks get the body's id, as Celery's old-style ones do. */
+  void onChordFailure(TaskMessage lastMember, Signature body, String bodyId) {
+    for (Map<String, Object> errback : body.linked("link_error")) {
+      send(lastMember, errback, bodyId, true, List.of());
+    }
+  }
+
   private void send(TaskMessage parent, Map<String, Object> dict, Object value, boolean onlyValue,
       List<Map<String, Object>> chainRest) {
     try {

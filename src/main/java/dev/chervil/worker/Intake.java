@@ -18,9 +18,12 @@ import java.util.List;
  */
 final class Intake {
   private final TaskRegistry registry;
+  private final boolean joinsChords;
 
-  Intake(TaskRegistry registry) {
+  /** @param joinsChords whether the result backend can join chords (else members are refused) */
+  Intake(TaskRegistry registry, boolean joinsChords) {
     this.registry = registry;
+    this.joinsChords = joinsChords;
   }
 
   /** What the intake decided about one delivery. */
@@ -44,13 +47,15 @@ final class Intake {
       Object id = delivery.message().headers().get("id");
       return new Rejected(delivery, id == null ? null : id.toString(), null, e.getMessage(), null);
     }
-    if (message.embed().chord() != null) {
-      // Celery joins chords through backend-specific counters that Chervil does not keep yet; a
-      // chord member that ran would leave its body uncalled forever, so refuse it loudly instead.
+    if (message.embed().chord() != null && !joinsChords) {
+      // Celery joins chords in the result backend; with one that cannot (rpc://), a member that
+      // ran would leave its body uncalled forever, so refuse it loudly instead.
       String body = String.valueOf(message.embed().chord().get("task"));
       return new Rejected(delivery, message.id(), message.task(),
-          "chords are not supported: the chord body '" + body + "' would never be called",
-          TaskError.celery("ChordError", "chords are not supported by Chervil (body " + body + ")"));
+          "chord member refused: the result backend cannot join chords, so body '" + body
+              + "' would never be called (use redis://)",
+          TaskError.celery("ChordError", "chords need a result backend that can join them"
+              + " (redis://); this worker's cannot (body " + body + ")"));
     }
     TaskDefinition task = registry.find(message.task()).orElse(null);
     if (task == null) {

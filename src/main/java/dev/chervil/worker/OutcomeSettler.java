@@ -1,5 +1,7 @@
 package dev.chervil.worker;
 
+import dev.chervil.backend.ResultBackend;
+import dev.chervil.backend.TaskState;
 import dev.chervil.broker.Delivery;
 import dev.chervil.broker.Transport;
 import dev.chervil.census.Census;
@@ -36,16 +38,18 @@ final class OutcomeSettler {
   private final WorkerConfig config;
   private final WorkerStats stats;
   private final Canvas canvas;
+  private final ChordJoin chords;
   private final CensusSource pool;
 
-  OutcomeSettler(Transport transport, ResultWriter results, WorkerConfig config, WorkerStats stats,
-      CensusSource pool) {
+  OutcomeSettler(Transport transport, ResultBackend backend, ResultWriter results,
+      WorkerConfig config, WorkerStats stats, CensusSource pool) {
     this.pool = pool;
     this.transport = transport;
     this.results = results;
     this.config = config;
     this.stats = stats;
     this.canvas = new Canvas(transport);
+    this.chords = new ChordJoin(backend, results, canvas);
   }
 
   boolean acksLate(Accepted a) {
@@ -62,6 +66,7 @@ final class OutcomeSettler {
           results.success(m, ok.result());
         }
         stats.succeeded.increment();
+        chords.partDone(m, TaskState.SUCCESS, ok.result());
         canvas.onSuccess(m, ok.result());
         finish(a);
       }
@@ -87,6 +92,7 @@ final class OutcomeSettler {
   /** An expired message: REVOKED without running (Celery marks it so and acks it). */
   void revokeExpired(Accepted a) {
     results.revoked(a.message(), "expired");
+    chords.partDone(a.message(), TaskState.REVOKED, TaskError.celery("TaskRevokedError", "expired").toMeta());
     stats.revoked.increment();
     a.delivery().ack();
     log.info("event=task-expired task={} name={} expires={}", a.message().id(), a.message().task(),
@@ -98,6 +104,7 @@ final class OutcomeSettler {
       results.failure(a.message(), error);
     }
     stats.failed.increment();
+    chords.partDone(a.message(), TaskState.FAILURE, error.toMeta());
     canvas.onFailure(a.message());
     log.warn("event=task-failed task={} name={} exc_type={} reason=\"{}\"", a.message().id(),
         a.message().task(), error.type(), error.message());

@@ -47,9 +47,9 @@ public final class Worker implements AutoCloseable {
     this.pool = pool;
     this.backend = backend;
     this.config = config;
-    this.intake = new Intake(registry);
+    this.intake = new Intake(registry, backend.joinsChords());
     this.results = new ResultWriter(backend);
-    this.settler = new OutcomeSettler(transport, results, config, stats, pool);
+    this.settler = new OutcomeSettler(transport, backend, results, config, stats, pool);
     this.dispatcher = new Dispatcher(pool, settler, config.defaultLimits());
     this.eta = new EtaScheduler(subscriptions::get, dispatcher::enqueue);
   }

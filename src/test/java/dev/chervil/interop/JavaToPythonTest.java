@@ -9,7 +9,12 @@ import dev.chervil.client.AsyncResult;
 import dev.chervil.client.ChervilClient;
 import dev.chervil.client.TaskCall;
 import dev.chervil.client.TaskFailedException;
+import dev.chervil.pool.PoolKind;
+import dev.chervil.pool.PoolSpec;
+import dev.chervil.task.TaskRegistry;
 import dev.chervil.testing.Services;
+import dev.chervil.worker.Worker;
+import dev.chervil.worker.WorkerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -161,6 +166,22 @@ class JavaToPythonTest {
     List<TaskCall> header = List.of(onRedis("proj.tasks.add", 0, 0), onRedis("proj.tasks.add", 1, 1),
         onRedis("proj.tasks.add", 2, 2));
     assertEquals(6L, number(redis.chord(header, onRedis("proj.tasks.tsum")).get(WAIT)));
+  }
+
+  /** The join lives in Redis, in Celery's format: a Python and a Java worker fill one chord. */
+  @Test
+  void aChordFilledByPythonAndJavaWorkersTogether() throws Exception {
+    String javaQueue = "interop.java.chord." + UUID.randomUUID();
+    try (Worker java = Chervil.worker(Services.RABBITMQ_URL, Services.REDIS_URL,
+        PoolSpec.of(PoolKind.THREADS, 2), new TaskRegistry().register(new InteropTasks()),
+        WorkerConfig.defaults().withQueues(List.of(javaQueue)))) {
+      java.start();
+      List<TaskCall> header = List.of(onRedis("proj.tasks.add", 1, 1), onRedis("proj.tasks.add", 2, 2),
+          redis.task("proj.tasks.add").args(3, 3).queue(javaQueue),
+          redis.task("proj.tasks.add").args(4, 4).queue(javaQueue));
+      TaskCall body = redis.task("proj.tasks.tsum").queue(javaQueue);
+      assertEquals(20L, number(redis.chord(header, body).get(WAIT)));
+    }
   }
 
   @Test

@@ -197,9 +197,15 @@ class PythonToJavaTest {
   }
 
   @Test
-  void aChordMemberIsRefusedWithAClearError() throws Exception {
+  void aChordFromPythonIsJoinedByJavaWorkersInRedis() throws Exception {
     JsonNode seen = overRedis("chord");
+    assertEquals(12, seen.path("result").asInt(), seen.toString()); // 0+2+4+6
+  }
+
+  @Test
+  void aChordWithAFailedMemberRaisesChordErrorInPython() throws Exception {
+    JsonNode seen = overRedis("chord_error");
     assertEquals("ChordError", seen.path("error_type").asText(), seen.toString());
-    assertTrue(seen.path("error_message").asText().contains("chords are not supported"), seen.toString());
+    assertTrue(seen.path("error_message").asText().contains("boom"), seen.toString());
   }
 }

@@ -21,6 +21,10 @@ final class TestTasks {
         .register(new dev.chervil.debug.DebugTasks())
         .register(TaskDefinition.named("proj.tasks.add").param("x", long.class).param("y", long.class)
             .handler((ctx, a) -> (long) a[0] + (long) a[1]))
+        .register(TaskDefinition.named("proj.tasks.tsum").param("values", List.class)
+            .handler((ctx, a) -> ((List<?>) a[0]).stream().mapToLong(v -> ((Number) v).longValue()).sum()))
+        .register(TaskDefinition.named("test.errback").param("task_id", String.class)
+            .handler((ctx, a) -> "errback saw " + a[0]))
         .register(TaskDefinition.named("test.count").param("n", int.class).handler((ctx, a) -> {
           runs.computeIfAbsent(a[0], k -> new AtomicInteger()).incrementAndGet();
           return a[0];

@@ -40,16 +40,20 @@ abstract class WorkerFixture {
 
   abstract String brokerUrl();
 
+  String backendUrl() {
+    return "rpc://";
+  }
+
   WorkerConfig config() {
     return WorkerConfig.defaults().withQueues(List.of(queue));
   }
 
   @BeforeEach
   void startWorkerAndClient() throws Exception {
-    worker = Chervil.worker(brokerUrl(), "rpc://", PoolSpec.of(PoolKind.THREADS, THREADS),
+    worker = Chervil.worker(brokerUrl(), backendUrl(), PoolSpec.of(PoolKind.THREADS, THREADS),
         tasks.registry(), config());
     worker.start();
-    client = Chervil.client(brokerUrl(), "rpc://").withDeadLetterExchange(config().deadLetterExchange());
+    client = Chervil.client(brokerUrl(), backendUrl()).withDeadLetterExchange(config().deadLetterExchange());
     client.start();
     // Warm up so lazily started threads (settler, timers, broker I/O) are in the baseline.
     client.task("chervil.debug.noop").queue(queue).send().get(WAIT);
