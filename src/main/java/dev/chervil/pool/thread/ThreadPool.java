@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #submit} from any thread; each {@link Slot} runs on its own thread; limits
  * fire on the shared {@link DeadlineScheduler} thread. A task's future is completed by whichever
- * comes first, the slot (normal end) or the hard limit, and {@link CompletableFuture#complete}
- * decides that race.
+ * comes first, the slot (normal end) or the hard limit, under the slot's lock, so a hard kill is
+ * recorded (thread abandoned) before anyone can see its outcome.
  */
 public final class ThreadPool implements ExecutionPool {
   private static final Logger log = LoggerFactory.getLogger(ThreadPool.class);
@@ -161,9 +161,9 @@ public final class ThreadPool implements ExecutionPool {
       Deadline hard = request.limits().hard() == null ? null
           : limits.schedule(request.limits().hard(), () -> abandon(job));
       try {
-        job.result().complete(runner.run(ctx));
+        settle(job, runner.run(ctx));
       } catch (Throwable t) { // TaskRunner catches task errors; this is a pool bug or an Error
-        job.result().complete(new Outcome.Lost("thread died running task " + request.id() + ": " + t));
+        settle(job, new Outcome.Lost("thread died running task " + request.id() + ": " + t));
       } finally {
         if (soft != null) {
           soft.cancel();
@@ -174,13 +174,24 @@ public final class ThreadPool implements ExecutionPool {
       }
     }
 
-    /** Hard limit: give up on this thread, settle the task, keep the pool at full size. */
+    private synchronized void settle(Job job, Outcome outcome) {
+      job.result().complete(outcome);
+    }
+
+    /**
+     * Hard limit: give up on this thread, settle the task, keep the pool at full size. The thread
+     * is counted as abandoned before the outcome is visible, so whoever sees TimeLimitExceeded
+     * also sees it in the census; the lock decides the race with the task ending just now.
+     */
     private void abandon(Job job) {
-      if (!job.result().complete(new Outcome.HardKilled(job.request().limits().hard()))) {
-        return; // the task ended just before the limit fired
+      synchronized (this) {
+        if (job.result().isDone()) {
+          return; // the task ended just before the limit fired
+        }
+        abandonedByLimit = true;
+        abandoned.add(thread);
+        job.result().complete(new Outcome.HardKilled(job.request().limits().hard()));
       }
-      abandonedByLimit = true;
-      abandoned.add(thread);
       slots.remove(this);
       thread.interrupt();
       log.warn("event=thread-abandoned kind={} task={} thread={} reason=hard-time-limit",
