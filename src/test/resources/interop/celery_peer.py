@@ -105,7 +105,7 @@ SCENARIOS = {
     "eta": lambda: get(send("proj.tasks.add", (2, 2), eta=in_seconds(1.5))),
     "expired": lambda: get(send("proj.tasks.add", (3, 3), expires=in_seconds(-60))),
     "retry": lambda: get(send("proj.java.flaky", (2,))),
-    "retries_header": lambda: get(send("proj.java.flaky", (2,), retries=2)),
+    "retries_header": lambda: get(send("proj.java.flaky", (1,), retries=2)),
     "soft_limit": lambda: get(send("proj.java.sleep", (10,), soft_time_limit=0.5)),
     "hard_limit": lambda: get(send("proj.java.spin", (10,), time_limit=0.5)),
     "link": lambda: link(),

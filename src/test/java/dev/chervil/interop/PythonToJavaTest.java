@@ -148,12 +148,14 @@ class PythonToJavaTest {
     assertEquals("ok after 2 retries", overRpc("retry").path("result").asText());
   }
 
-  /** apply_async(retries=2): the Java task sees it has been retried twice already. */
+  /**
+   * apply_async(retries=2) to a task that retries until it has been retried once: it sees 2 and
+   * returns at once (ignoring the header, it would retry once and say "after 1 retries").
+   */
   @Test
   void aRetriesCountSetInPythonReachesTheJavaTask() throws Exception {
     JsonNode seen = overRpc("retries_header");
     assertEquals("ok after 2 retries", seen.path("result").asText(), seen.toString());
-    assertTrue(seen.path("elapsed").asDouble() < 0.4, "no retry round trips: " + seen);
   }
 
   @Test
