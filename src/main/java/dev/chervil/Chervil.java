@@ -2,8 +2,8 @@ package dev.chervil;
 
 import dev.chervil.backend.ResultBackend;
 import dev.chervil.backend.ResultBackends;
-import dev.chervil.broker.Transports;
 import dev.chervil.broker.Transport;
+import dev.chervil.broker.Transports;
 import dev.chervil.client.ChervilClient;
 import dev.chervil.debug.DebugTasks;
 import dev.chervil.duckdb.DuckDbTasks;
@@ -17,8 +17,8 @@ import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
 
 /**
- * Wiring from URLs and specs to running parts; the one place that knows which implementation
- * backs which URL scheme or pool kind.
+ * Wiring from URLs and specs to running parts; the one place that knows which implementation backs
+ * which URL scheme or pool kind.
  *
  * <pre>{@code
  * Worker worker = Chervil.worker("amqp://guest:guest@127.0.0.1:5672//", "rpc://",
@@ -35,7 +35,9 @@ public final class Chervil {
     return Transports.fromUrl(brokerUrl);
   }
 
-  /** A result backend for {@code url} (rpc://, redis://..., null for none) over {@code transport}. */
+  /**
+   * A result backend for {@code url} (rpc://, redis://..., null for none) over {@code transport}.
+   */
   public static ResultBackend backend(String url, Transport transport) {
     return ResultBackends.fromUrl(url, transport);
   }
@@ -54,25 +56,35 @@ public final class Chervil {
     return registry;
   }
 
-  /** A pool running the tasks of {@code registry} (which must match the spec's modules for processes). */
+  /**
+   * A pool running the tasks of {@code registry} (which must match the spec's modules for
+   * processes).
+   */
   public static ExecutionPool pool(PoolSpec spec, TaskRegistry registry) {
     return switch (spec.kind()) {
       case SOLO -> new ThreadPool("solo", 1, false, new TaskRunner(registry));
-      case THREADS -> new ThreadPool("threads", spec.size(), spec.virtualThreads(), new TaskRunner(registry));
+      case THREADS ->
+          new ThreadPool("threads", spec.size(), spec.virtualThreads(), new TaskRunner(registry));
       case PROCESSES -> new ProcessPool(spec);
     };
   }
 
   /** A worker with its own transport, backend and pool, loading tasks from the spec's modules. */
-  public static Worker worker(String brokerUrl, String backendUrl, PoolSpec spec, WorkerConfig config) {
+  public static Worker worker(
+      String brokerUrl, String backendUrl, PoolSpec spec, WorkerConfig config) {
     return worker(brokerUrl, backendUrl, spec, registry(spec), config);
   }
 
   /** A worker for tasks registered in code ({@code solo} and {@code threads} pools). */
-  public static Worker worker(String brokerUrl, String backendUrl, PoolSpec spec,
-      TaskRegistry registry, WorkerConfig config) {
+  public static Worker worker(
+      String brokerUrl,
+      String backendUrl,
+      PoolSpec spec,
+      TaskRegistry registry,
+      WorkerConfig config) {
     Transport transport = transport(brokerUrl);
-    return new Worker(transport, pool(spec, registry), registry, backend(backendUrl, transport), config);
+    return new Worker(
+        transport, pool(spec, registry), registry, backend(backendUrl, transport), config);
   }
 
   /** A client with its own transport and backend; call {@link ChervilClient#start()} before use. */

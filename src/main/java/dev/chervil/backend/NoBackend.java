@@ -19,7 +19,9 @@ public final class NoBackend implements ResultBackend {
   @Override
   public ResultMeta await(String taskId, Duration timeout) throws TimeoutException {
     throw new IllegalStateException(
-        "no result backend configured: cannot wait for task " + taskId + " (use --result-backend rpc://)");
+        "no result backend configured: cannot wait for task "
+            + taskId
+            + " (use --result-backend rpc://)");
   }
 
   @Override

@@ -21,8 +21,8 @@ import redis.clients.jedis.Response;
 
 /**
  * Celery's Redis result backend: key {@code celery-task-meta-<id>} holds the meta dict for a day
- * (SETEX), and the same JSON is PUBLISHed on a channel of the same name for waiters. Python and Java
- * clients can read each other's results.
+ * (SETEX), and the same JSON is PUBLISHed on a channel of the same name for waiters. Python and
+ * Java clients can read each other's results.
  */
 public final class RedisBackend implements ResultBackend {
   static final String KEY_PREFIX = "celery-task-meta-";
@@ -71,8 +71,8 @@ public final class RedisBackend implements ResultBackend {
   /**
    * Celery's Redis chord join, so Python and Java workers can fill one chord together: the part
    * goes into the sorted set {@code <group>.j} scored by its index, counted against the size in
-   * {@code <group>.s} plus {@code <group>.t} (tasks added later). Add and count run in one MULTI, so
-   * exactly one member sees the last count.
+   * {@code <group>.s} plus {@code <group>.t} (tasks added later). Add and count run in one MULTI,
+   * so exactly one member sees the last count.
    */
   @Override
   public Optional<List<ChordPart>> joinChord(String groupId, Integer index, ChordPart part) {
@@ -80,7 +80,8 @@ public final class RedisBackend implements ResultBackend {
     String joined = prefix + ".j";
     String encoded;
     try {
-      encoded = JSON.writeValueAsString(List.of(1, part.taskId(), part.state().name(), part.result()));
+      encoded =
+          JSON.writeValueAsString(List.of(1, part.taskId(), part.state().name(), part.result()));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("chord part of task " + part.taskId() + " is not JSON", e);
     }
@@ -100,7 +101,8 @@ public final class RedisBackend implements ResultBackend {
     if (size.get() == null) {
       return Optional.empty();
     }
-    long total = Long.parseLong(size.get()) + (added.get() == null ? 0 : Long.parseLong(added.get()));
+    long total =
+        Long.parseLong(size.get()) + (added.get() == null ? 0 : Long.parseLong(added.get()));
     if (count.get() != total) {
       return Optional.empty();
     }
@@ -115,7 +117,8 @@ public final class RedisBackend implements ResultBackend {
   private static ChordPart decodePart(String json) {
     try {
       List<?> tuple = JSON.readValue(json, List.class);
-      return new ChordPart((String) tuple.get(1), TaskState.valueOf((String) tuple.get(2)), tuple.get(3));
+      return new ChordPart(
+          (String) tuple.get(1), TaskState.valueOf((String) tuple.get(2)), tuple.get(3));
     } catch (JsonProcessingException | RuntimeException e) {
       throw new IllegalStateException("unreadable chord part " + json, e);
     }
@@ -123,43 +126,48 @@ public final class RedisBackend implements ResultBackend {
 
   /** Subscribes first, then reads the key, so a result stored in between is not missed. */
   @Override
-  public ResultMeta await(String taskId, Duration timeout) throws TimeoutException, InterruptedException {
+  public ResultMeta await(String taskId, Duration timeout)
+      throws TimeoutException, InterruptedException {
     String key = KEY_PREFIX + taskId;
     CompletableFuture<ResultMeta> done = new CompletableFuture<>();
-    JedisPubSub waiter = new JedisPubSub() {
-      @Override
-      public void onSubscribe(String channel, int subscribedChannels) {
-        offer(redis().get(key));
-      }
-
-      @Override
-      public void onMessage(String channel, String message) {
-        offer(message);
-      }
-
-      private void offer(String json) {
-        if (json == null) {
-          return;
-        }
-        try {
-          ResultMeta meta = CeleryJsonCodec.decodeResult(json.getBytes(StandardCharsets.UTF_8), taskId);
-          if (meta.status().isReady()) {
-            done.complete(meta);
+    JedisPubSub waiter =
+        new JedisPubSub() {
+          @Override
+          public void onSubscribe(String channel, int subscribedChannels) {
+            offer(redis().get(key));
           }
-        } catch (MalformedMessageException e) {
-          done.completeExceptionally(e);
-        }
-      }
-    };
-    Thread listener = Thread.ofVirtual().name("chervil-redis-await-" + taskId)
-        .start(() -> redis().subscribe(waiter, key));
+
+          @Override
+          public void onMessage(String channel, String message) {
+            offer(message);
+          }
+
+          private void offer(String json) {
+            if (json == null) {
+              return;
+            }
+            try {
+              ResultMeta meta =
+                  CeleryJsonCodec.decodeResult(json.getBytes(StandardCharsets.UTF_8), taskId);
+              if (meta.status().isReady()) {
+                done.complete(meta);
+              }
+            } catch (MalformedMessageException e) {
+              done.completeExceptionally(e);
+            }
+          }
+        };
+    Thread listener =
+        Thread.ofVirtual()
+            .name("chervil-redis-await-" + taskId)
+            .start(() -> redis().subscribe(waiter, key));
     try {
       return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       throw new TimeoutException("no result for task " + taskId + " within " + timeout);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("unreadable result for task " + taskId + ": "
-          + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "unreadable result for task " + taskId + ": " + e.getCause().getMessage(), e.getCause());
     } finally {
       if (waiter.isSubscribed()) {
         waiter.unsubscribe();

@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Where task outcomes go and where callers wait for them. Implementations: {@code RpcBackend}
- * (AMQP {@code reply_to}), {@code RedisBackend} (Celery's key format) and {@code NoBackend}.
+ * Where task outcomes go and where callers wait for them. Implementations: {@code RpcBackend} (AMQP
+ * {@code reply_to}), {@code RedisBackend} (Celery's key format) and {@code NoBackend}.
  *
  * <p>The worker calls {@link #store}; a client calls {@link #replyTo()} before publishing and
  * {@link #await} after. Lifecycle: {@link #start()} then {@link #close()}, both idempotent.
@@ -62,7 +62,8 @@ public interface ResultBackend extends AutoCloseable {
 
   private String cannotJoinChords() {
     return "chords need a result backend that can join them (redis://); "
-        + getClass().getSimpleName() + " cannot, and neither can Celery's rpc://";
+        + getClass().getSimpleName()
+        + " cannot, and neither can Celery's rpc://";
   }
 
   @Override

@@ -3,7 +3,9 @@ package dev.chervil.backend;
 import dev.chervil.broker.Transport;
 import java.net.URI;
 
-/** Result backend URLs as Celery spells them: {@code rpc://}, {@code redis://host:port/db}, none. */
+/**
+ * Result backend URLs as Celery spells them: {@code rpc://}, {@code redis://host:port/db}, none.
+ */
 public final class ResultBackends {
   private ResultBackends() {}
 
@@ -20,8 +22,9 @@ public final class ResultBackends {
     return switch (scheme) {
       case "rpc" -> new RpcBackend(transport);
       case "redis" -> new RedisBackend(URI.create(url));
-      default -> throw new IllegalArgumentException("unsupported result backend " + url
-          + ": use rpc://, redis://host:port/db, or none");
+      default ->
+          throw new IllegalArgumentException(
+              "unsupported result backend " + url + ": use rpc://, redis://host:port/db, or none");
     };
   }
 }

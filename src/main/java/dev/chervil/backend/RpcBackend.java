@@ -53,13 +53,16 @@ public final class RpcBackend implements ResultBackend {
       return; // the caller did not ask for a reply (Celery sends "" when no backend routes one)
     }
     String corr = correlationId != null ? correlationId : meta.taskId();
-    MessageProperties props = new MessageProperties(
-        MessageProperties.JSON, MessageProperties.UTF_8, corr, null, 1, null, null);
-    transport.publish("", replyTo, new WireMessage(props, Map.of(), CeleryJsonCodec.encodeResult(meta)));
+    MessageProperties props =
+        new MessageProperties(
+            MessageProperties.JSON, MessageProperties.UTF_8, corr, null, 1, null, null);
+    transport.publish(
+        "", replyTo, new WireMessage(props, Map.of(), CeleryJsonCodec.encodeResult(meta)));
   }
 
   @Override
-  public ResultMeta await(String taskId, Duration timeout) throws TimeoutException, InterruptedException {
+  public ResultMeta await(String taskId, Duration timeout)
+      throws TimeoutException, InterruptedException {
     replyTo();
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (ready) {

@@ -12,7 +12,8 @@ record Percentiles(int count, double p50, double p99, double max) {
     }
     double[] sorted = millis.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(sorted);
-    return new Percentiles(sorted.length, rank(sorted, 0.50), rank(sorted, 0.99), sorted[sorted.length - 1]);
+    return new Percentiles(
+        sorted.length, rank(sorted, 0.50), rank(sorted, 0.99), sorted[sorted.length - 1]);
   }
 
   private static double rank(double[] sorted, double p) {

@@ -19,49 +19,98 @@ public final class PerformanceReport {
 
   private PerformanceReport() {}
 
-  public static String render(String command, Duration limit, ProcessPoolBench.KillFigures kills,
-      List<Double> idleRssMib, int throughputTasks, double noopPerSecond, String broker) {
+  public static String render(
+      String command,
+      Duration limit,
+      ProcessPoolBench.KillFigures kills,
+      List<Double> idleRssMib,
+      int throughputTasks,
+      double noopPerSecond,
+      String broker) {
     Percentiles late = kills.limitToSettled();
     Percentiles gap = kills.settledToNextStart();
     double maxRss = idleRssMib.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     StringBuilder md = new StringBuilder();
     md.append("# Performance\n\n")
-        .append("Written by `chervil bench`; every figure below comes from one run of the command shown.\n")
-        .append("Rerun it to refresh this file. Speed is measured here, never asserted in tests.\n\n")
+        .append(
+            "Written by `chervil bench`; every figure below comes from one run of the command shown.\n")
+        .append(
+            "Rerun it to refresh this file. Speed is measured here, never asserted in tests.\n\n")
         .append("## Run\n\n")
-        .append("- Command: `").append(command).append("`\n")
-        .append("- When: ").append(OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)).append('\n')
-        .append("- Machine: ").append(machine()).append("\n\n")
+        .append("- Command: `")
+        .append(command)
+        .append("`\n")
+        .append("- When: ")
+        .append(OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS))
+        .append('\n')
+        .append("- Machine: ")
+        .append(machine())
+        .append("\n\n")
         .append("## Results\n\n")
         .append("| Measure | Figure | Target | Met |\n|---|---|---|---|\n");
-    row(md, "Hard limit to task settled as killed, p50 / p99 / max (" + late.count() + " kills, limit "
-        + limit.toMillis() + " ms)", ms(late.p50()) + " / " + ms(late.p99()) + " / " + ms(late.max()),
-        "p99 within limit + " + (int) KILL_SLACK_MS + " ms", late.p99() <= KILL_SLACK_MS);
-    row(md, "The same, for the first kill in a fresh worker JVM (not counted above)",
-        ms(kills.firstLimitToSettled()), "none set", true);
-    row(md, "Kill settled to next task started in that slot, p50 / p99 / max",
+    row(
+        md,
+        "Hard limit to task settled as killed, p50 / p99 / max ("
+            + late.count()
+            + " kills, limit "
+            + limit.toMillis()
+            + " ms)",
+        ms(late.p50()) + " / " + ms(late.p99()) + " / " + ms(late.max()),
+        "p99 within limit + " + (int) KILL_SLACK_MS + " ms",
+        late.p99() <= KILL_SLACK_MS);
+    row(
+        md,
+        "The same, for the first kill in a fresh worker JVM (not counted above)",
+        ms(kills.firstLimitToSettled()),
+        "none set",
+        true);
+    row(
+        md,
+        "Kill settled to next task started in that slot, p50 / p99 / max",
         ms(gap.p50()) + " / " + ms(gap.p99()) + " / " + ms(gap.max()),
-        "p50 within " + (int) NEXT_TASK_MS + " ms", gap.p50() <= NEXT_TASK_MS);
-    row(md, "Idle child RSS, max of " + idleRssMib.size() + " children",
+        "p50 within " + (int) NEXT_TASK_MS + " ms",
+        gap.p50() <= NEXT_TASK_MS);
+    row(
+        md,
+        "Idle child RSS, max of " + idleRssMib.size() + " children",
         String.format(Locale.ROOT, "%.1f MiB (all: %s)", maxRss, mibList(idleRssMib)),
-        "at most " + (int) IDLE_RSS_MIB + " MiB", maxRss <= IDLE_RSS_MIB);
-    row(md, "No-op throughput, `-P processes -c 2`, " + throughputTasks + " tasks, results over rpc://",
-        String.format(Locale.ROOT, "%.0f tasks/s", noopPerSecond), "none set", true);
-    md.append("\nBroker for the throughput run: `").append(broker.replaceAll("//[^@/]*@", "//")).append("`.\n\n")
+        "at most " + (int) IDLE_RSS_MIB + " MiB",
+        maxRss <= IDLE_RSS_MIB);
+    row(
+        md,
+        "No-op throughput, `-P processes -c 2`, " + throughputTasks + " tasks, results over rpc://",
+        String.format(Locale.ROOT, "%.0f tasks/s", noopPerSecond),
+        "none set",
+        true);
+    md.append("\nBroker for the throughput run: `")
+        .append(broker.replaceAll("//[^@/]*@", "//"))
+        .append("`.\n\n")
         .append("## What each figure means\n\n")
-        .append("- **Hard limit to settled**: a pool of one slot runs `chervil.debug.spin(60)` with the hard\n")
-        .append("  limit; the figure is the time from submit + limit to the task's outcome being settled as\n")
-        .append("  killed. It holds the deadline firing, SIGTERM to the child's session, the child's exit (or\n")
-        .append("  SIGKILL after 200 ms of grace), reading end of stream and the reap: an upper bound on the\n")
-        .append("  kill itself, since submit comes just before dispatch. " + ProcessPoolBench.WARM_UP_KILLS
-            + " warm-up kills come first;\n")
-        .append("  the very first kill of a JVM links the native calls and loads the kill path's classes.\n")
-        .append("- **Kill to next task**: `chervil.debug.now` is queued behind the spinning task; the figure is\n")
-        .append("  from the killed task's settlement to the next task's start, by the clock of the child that\n")
-        .append("  ran it. The slot takes the warm spare, so no JVM start is in this path; each round begins\n")
+        .append(
+            "- **Hard limit to settled**: a pool of one slot runs `chervil.debug.spin(60)` with the hard\n")
+        .append(
+            "  limit; the figure is the time from submit + limit to the task's outcome being settled as\n")
+        .append(
+            "  killed. It holds the deadline firing, SIGTERM to the child's session, the child's exit (or\n")
+        .append(
+            "  SIGKILL after 200 ms of grace), reading end of stream and the reap: an upper bound on the\n")
+        .append(
+            "  kill itself, since submit comes just before dispatch. "
+                + ProcessPoolBench.WARM_UP_KILLS
+                + " warm-up kills come first;\n")
+        .append(
+            "  the very first kill of a JVM links the native calls and loads the kill path's classes.\n")
+        .append(
+            "- **Kill to next task**: `chervil.debug.now` is queued behind the spinning task; the figure is\n")
+        .append(
+            "  from the killed task's settlement to the next task's start, by the clock of the child that\n")
+        .append(
+            "  ran it. The slot takes the warm spare, so no JVM start is in this path; each round begins\n")
         .append("  with the spare ready, as in a worker whose kills are not back to back.\n")
-        .append("- **Idle child RSS**: resident set of each child after it ran one no-op and idled 2 s.\n")
-        .append("- **Throughput**: a worker and a client in one JVM on the broker, 10% warm-up first; the clock\n")
+        .append(
+            "- **Idle child RSS**: resident set of each child after it ran one no-op and idled 2 s.\n")
+        .append(
+            "- **Throughput**: a worker and a client in one JVM on the broker, 10% warm-up first; the clock\n")
         .append("  stops when the last result has been read.\n");
     return md.toString();
   }
@@ -74,9 +123,17 @@ public final class PerformanceReport {
     Files.writeString(file, markdown);
   }
 
-  private static void row(StringBuilder md, String measure, String figure, String target, boolean met) {
-    md.append("| ").append(measure).append(" | ").append(figure).append(" | ").append(target)
-        .append(" | ").append(met ? "yes" : "**no**").append(" |\n");
+  private static void row(
+      StringBuilder md, String measure, String figure, String target, boolean met) {
+    md.append("| ")
+        .append(measure)
+        .append(" | ")
+        .append(figure)
+        .append(" | ")
+        .append(target)
+        .append(" | ")
+        .append(met ? "yes" : "**no**")
+        .append(" |\n");
   }
 
   private static String ms(double v) {
@@ -84,20 +141,29 @@ public final class PerformanceReport {
   }
 
   private static String mibList(List<Double> values) {
-    return String.join(", ", values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
+    return String.join(
+        ", ", values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
   }
 
   private static String machine() {
-    return String.format(Locale.ROOT, "%d cores (%s), %s RAM, %s %s, Java %s",
-        Runtime.getRuntime().availableProcessors(), firstValue("/proc/cpuinfo", "model name"),
-        firstValue("/proc/meminfo", "MemTotal"), System.getProperty("os.name"),
-        System.getProperty("os.version"), Runtime.version());
+    return String.format(
+        Locale.ROOT,
+        "%d cores (%s), %s RAM, %s %s, Java %s",
+        Runtime.getRuntime().availableProcessors(),
+        firstValue("/proc/cpuinfo", "model name"),
+        firstValue("/proc/meminfo", "MemTotal"),
+        System.getProperty("os.name"),
+        System.getProperty("os.version"),
+        Runtime.version());
   }
 
   private static String firstValue(String file, String key) {
     try (Stream<String> lines = Files.lines(Path.of(file))) {
-      return lines.filter(l -> l.startsWith(key)).map(l -> l.substring(l.indexOf(':') + 1).strip())
-          .findFirst().orElse("?");
+      return lines
+          .filter(l -> l.startsWith(key))
+          .map(l -> l.substring(l.indexOf(':') + 1).strip())
+          .findFirst()
+          .orElse("?");
     } catch (IOException e) {
       return "?";
     }

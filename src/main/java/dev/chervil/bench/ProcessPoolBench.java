@@ -31,8 +31,8 @@ public final class ProcessPoolBench {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   /** Late kills and the gap before the next task, over {@code kills} hard limits. */
-  public record KillFigures(Percentiles limitToSettled, Percentiles settledToNextStart,
-      double firstLimitToSettled) {}
+  public record KillFigures(
+      Percentiles limitToSettled, Percentiles settledToNextStart, double firstLimitToSettled) {}
 
   /** Kills not counted: the first ones in a JVM pay for class loading and JIT of the kill path. */
   public static final int WARM_UP_KILLS = 3;
@@ -42,10 +42,10 @@ public final class ProcessPoolBench {
   /**
    * A pool of one slot (plus its spare) runs {@code spin(60)} with hard limit {@code limit}, with
    * {@code chervil.debug.now} queued behind it. Per kill: how long after dispatch + limit the
-   * spinning task was settled as killed (the kill, the reap and the settlement: an upper bound
-   * on the kill itself), and how long after that the next task started in the slot, by the
-   * child's own clock. Each round starts with the spare ready, the steady state a busy worker is in.
-   * The first {@value #WARM_UP_KILLS} kills are not counted; the very first is reported apart.
+   * spinning task was settled as killed (the kill, the reap and the settlement: an upper bound on
+   * the kill itself), and how long after that the next task started in the slot, by the child's own
+   * clock. Each round starts with the spare ready, the steady state a busy worker is in. The first
+   * {@value #WARM_UP_KILLS} kills are not counted; the very first is reported apart.
    */
   public static KillFigures kills(int kills, Duration limit) throws Exception {
     ProcessPool pool = new ProcessPool(PoolSpec.of(PoolKind.PROCESSES, 1));
@@ -58,9 +58,11 @@ public final class ProcessPoolBench {
         awaitTrue(() -> pool.ownedChildPids().size() == pool.expectedChildren());
         Instant dispatched = Instant.now();
         AtomicReference<Instant> settled = new AtomicReference<>();
-        CompletableFuture<Outcome> spin = pool.submit(request("chervil.debug.spin", List.of(60.0))
-            .withLimits(new TimeLimits(null, limit)))
-            .whenComplete((o, e) -> settled.set(Instant.now()));
+        CompletableFuture<Outcome> spin =
+            pool.submit(
+                    request("chervil.debug.spin", List.of(60.0))
+                        .withLimits(new TimeLimits(null, limit)))
+                .whenComplete((o, e) -> settled.set(Instant.now()));
         CompletableFuture<Outcome> next = pool.submit(request("chervil.debug.now", List.of()));
         Outcome killed = spin.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         if (!(killed instanceof Outcome.HardKilled)) {
@@ -70,7 +72,8 @@ public final class ProcessPoolBench {
         if (!(started instanceof Outcome.Ok ok)) {
           throw new IllegalStateException("expected the next task to run, got " + started);
         }
-        Instant nextStart = Instant.EPOCH.plus(((Number) ok.result()).longValue(), ChronoUnit.MICROS);
+        Instant nextStart =
+            Instant.EPOCH.plus(((Number) ok.result()).longValue(), ChronoUnit.MICROS);
         double lateMs = millisBetween(dispatched.plus(limit), settled.get());
         if (i == 0) {
           first = lateMs;
@@ -113,8 +116,9 @@ public final class ProcessPoolBench {
   public static double noopThroughput(String brokerUrl, int size, int tasks) throws Exception {
     String queue = "chervil.bench." + UUID.randomUUID();
     PoolSpec spec = PoolSpec.of(PoolKind.PROCESSES, size);
-    try (Worker worker = Chervil.worker(brokerUrl, "rpc://", spec,
-            WorkerConfig.defaults().withQueues(List.of(queue)));
+    try (Worker worker =
+            Chervil.worker(
+                brokerUrl, "rpc://", spec, WorkerConfig.defaults().withQueues(List.of(queue)));
         ChervilClient client = Chervil.client(brokerUrl, "rpc://")) {
       worker.start();
       client.start();

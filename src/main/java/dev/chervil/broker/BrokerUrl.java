@@ -54,14 +54,16 @@ public sealed interface BrokerUrl {
     String trimmed = url.strip();
     int colon = trimmed.indexOf("://");
     if (colon <= 0) {
-      throw invalid(trimmed, "expected scheme://..., e.g. amqp://guest:guest@localhost:5672// or memory://");
+      throw invalid(
+          trimmed, "expected scheme://..., e.g. amqp://guest:guest@localhost:5672// or memory://");
     }
     String scheme = trimmed.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
     return switch (scheme) {
       case "memory" -> new Memory(trimmed.substring(colon + 3).replaceAll("/+$", ""));
       case "amqp", "pyamqp" -> parseAmqp(trimmed);
       case "amqps" -> throw invalid(trimmed, "TLS (amqps) is not supported yet");
-      default -> throw invalid(trimmed, "unknown scheme '" + scheme + "' (expected amqp or memory)");
+      default ->
+          throw invalid(trimmed, "unknown scheme '" + scheme + "' (expected amqp or memory)");
     };
   }
 

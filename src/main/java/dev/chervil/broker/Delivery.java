@@ -3,9 +3,9 @@ package dev.chervil.broker;
 import dev.chervil.protocol.WireMessage;
 
 /**
- * One message handed to a consumer. It must be settled exactly once, by {@link #ack()} or
- * {@link #reject(boolean)}; a second settlement is ignored (and logged) rather than sent, because a
- * double ack closes an AMQP channel.
+ * One message handed to a consumer. It must be settled exactly once, by {@link #ack()} or {@link
+ * #reject(boolean)}; a second settlement is ignored (and logged) rather than sent, because a double
+ * ack closes an AMQP channel.
  */
 public interface Delivery {
   WireMessage message();

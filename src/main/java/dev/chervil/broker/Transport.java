@@ -13,7 +13,9 @@ public interface Transport extends AutoCloseable {
 
   void start();
 
-  /** Declares a durable queue bound to a durable direct exchange of the same name (kombu's default). */
+  /**
+   * Declares a durable queue bound to a durable direct exchange of the same name (kombu's default).
+   */
   void declareQueue(QueueSpec queue);
 
   /**

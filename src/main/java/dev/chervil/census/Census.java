@@ -15,9 +15,10 @@ public final class Census {
    * Threads the JVM starts and retires by itself (JIT compilers, the common fork-join pool, the
    * JDK's process reapers, attach). They are not the pool's to leak, so they are not counted.
    */
-  private static final Pattern ELASTIC_THREADS = Pattern.compile(
-      "C[12] CompilerThre.*|ForkJoinPool.*|process reaper.*|Attach Listener|"
-          + "Common-Cleaner|JFR .*|RMI .*|GC Thread.*|G1 .*");
+  private static final Pattern ELASTIC_THREADS =
+      Pattern.compile(
+          "C[12] CompilerThre.*|ForkJoinPool.*|process reaper.*|Attach Listener|"
+              + "Common-Cleaner|JFR .*|RMI .*|GC Thread.*|G1 .*");
 
   private Census() {}
 
@@ -35,15 +36,19 @@ public final class Census {
     List<ProcStat> children = ProcFs.childrenOf(pid);
     int live = (int) children.stream().filter(ProcStat::isLive).count();
     int zombies = children.size() - live;
-    int orphans = releasedSessions.isEmpty() ? 0 : (int) ProcFs.matching(
-        s -> s.isLive() && releasedSessions.contains(s.session())).size();
-    return new CensusSnapshot(live, zombies, orphans, ProcFs.openFds(pid), countedThreads(pid),
-        abandoned);
+    int orphans =
+        releasedSessions.isEmpty()
+            ? 0
+            : (int)
+                ProcFs.matching(s -> s.isLive() && releasedSessions.contains(s.session())).size();
+    return new CensusSnapshot(
+        live, zombies, orphans, ProcFs.openFds(pid), countedThreads(pid), abandoned);
   }
 
   private static int countedThreads(long pid) {
-    return (int) ProcFs.threadNames(pid).stream()
-        .filter(name -> !ELASTIC_THREADS.matcher(name).matches())
-        .count();
+    return (int)
+        ProcFs.threadNames(pid).stream()
+            .filter(name -> !ELASTIC_THREADS.matcher(name).matches())
+            .count();
   }
 }

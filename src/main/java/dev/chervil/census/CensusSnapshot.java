@@ -15,7 +15,17 @@ public record CensusSnapshot(
 
   /** The census fields of a log line, {@code children=2 zombies=0 ...}. */
   public String toLogFields() {
-    return "children=" + children + " zombies=" + zombies + " orphans=" + orphans + " fds=" + fds
-        + " threads=" + threads + " abandoned=" + abandoned;
+    return "children="
+        + children
+        + " zombies="
+        + zombies
+        + " orphans="
+        + orphans
+        + " fds="
+        + fds
+        + " threads="
+        + threads
+        + " abandoned="
+        + abandoned;
   }
 }

@@ -7,23 +7,26 @@ public interface CensusSource {
   /** Pids of the child processes the pool currently owns. */
   Set<Long> ownedChildPids();
 
-  /** Session ids of children the pool has killed or retired; anything alive in them is an orphan. */
+  /**
+   * Session ids of children the pool has killed or retired; anything alive in them is an orphan.
+   */
   Set<Long> releasedSessions();
 
   /** Threads the pool abandoned to a hard limit and that are still alive. */
   int abandonedThreads();
 
-  CensusSource NONE = new CensusSource() {
-    public Set<Long> ownedChildPids() {
-      return Set.of();
-    }
+  CensusSource NONE =
+      new CensusSource() {
+        public Set<Long> ownedChildPids() {
+          return Set.of();
+        }
 
-    public Set<Long> releasedSessions() {
-      return Set.of();
-    }
+        public Set<Long> releasedSessions() {
+          return Set.of();
+        }
 
-    public int abandonedThreads() {
-      return 0;
-    }
-  };
+        public int abandonedThreads() {
+          return 0;
+        }
+      };
 }

@@ -10,26 +10,44 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code chervil bench}: measures the process pool and writes docs/PERFORMANCE.md. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"Measures the process pool: hard limit to kill, kill to next task, idle child RSS,",
-        "and no-op throughput through a broker; writes the figures with the command and machine."})
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures the process pool: hard limit to kill, kill to next task, idle child RSS,",
+      "and no-op throughput through a broker; writes the figures with the command and machine."
+    })
 final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--kills", defaultValue = "50", description = "Hard limits to time. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--kills",
+      defaultValue = "50",
+      description = "Hard limits to time. Default: ${DEFAULT-VALUE}.")
   int kills;
 
-  @Option(names = "--limit-ms", defaultValue = "300", description = "The hard limit, ms. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--limit-ms",
+      defaultValue = "300",
+      description = "The hard limit, ms. Default: ${DEFAULT-VALUE}.")
   long limitMs;
 
-  @Option(names = "--tasks", defaultValue = "2000", description = "No-op tasks for throughput. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--tasks",
+      defaultValue = "2000",
+      description = "No-op tasks for throughput. Default: ${DEFAULT-VALUE}.")
   int tasks;
 
   static final String DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//";
 
-  @Option(names = "--broker", defaultValue = DEFAULT_BROKER,
+  @Option(
+      names = "--broker",
+      defaultValue = DEFAULT_BROKER,
       description = "Broker for the throughput run. Default: ${DEFAULT-VALUE}.")
   String broker;
 
-  @Option(names = "--out", defaultValue = "docs/PERFORMANCE.md", description = "Report file. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--out",
+      defaultValue = "docs/PERFORMANCE.md",
+      description = "Report file. Default: ${DEFAULT-VALUE}.")
   Path out;
 
   @Override
@@ -45,9 +63,13 @@ final class BenchCommand implements Callable<Integer> {
     List<Double> rss = ProcessPoolBench.idleChildRssMib(2);
     System.out.printf("bench: %d no-op tasks on -P processes -c 2...%n", tasks);
     double throughput = ProcessPoolBench.noopThroughput(broker, 2, tasks);
-    String command = String.format("./chervil bench --kills %d --limit-ms %d --tasks %d --out %s",
-        kills, limitMs, tasks, out) + (broker.equals(DEFAULT_BROKER) ? "" : " --broker " + broker);
-    String report = PerformanceReport.render(command, limit, killFigures, rss, tasks, throughput, broker);
+    String command =
+        String.format(
+                "./chervil bench --kills %d --limit-ms %d --tasks %d --out %s",
+                kills, limitMs, tasks, out)
+            + (broker.equals(DEFAULT_BROKER) ? "" : " --broker " + broker);
+    String report =
+        PerformanceReport.render(command, limit, killFigures, rss, tasks, throughput, broker);
     PerformanceReport.write(out, report);
     System.out.print(report);
     System.out.println("bench: written to " + out);

@@ -19,15 +19,17 @@ import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code chervil call}: send one task, optionally wait for its result. On the embedded broker
- * there is no other process to run it, so the command starts a worker in its own JVM first.
+ * {@code chervil call}: send one task, optionally wait for its result. On the embedded broker there
+ * is no other process to run it, so the command starts a worker in its own JVM first.
  */
-@Command(name = "call", mixinStandardHelpOptions = true,
+@Command(
+    name = "call",
+    mixinStandardHelpOptions = true,
     description = "Send a task; with --wait print its result (or its error, exit code 1).")
 final class CallCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -36,13 +38,22 @@ final class CallCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "Task name, e.g. chervil.debug.echo or proj.tasks.add.")
   String task;
 
-  @Option(names = "--args", defaultValue = "[]", description = "Positional arguments as a JSON array.")
+  @Option(
+      names = "--args",
+      defaultValue = "[]",
+      description = "Positional arguments as a JSON array.")
   String args;
 
-  @Option(names = "--kwargs", defaultValue = "{}", description = "Keyword arguments as a JSON object.")
+  @Option(
+      names = "--kwargs",
+      defaultValue = "{}",
+      description = "Keyword arguments as a JSON object.")
   String kwargs;
 
-  @Option(names = {"-q", "--queue"}, defaultValue = "celery", description = "Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = {"-q", "--queue"},
+      defaultValue = "celery",
+      description = "Default: ${DEFAULT-VALUE}.")
   String queue;
 
   @Option(names = "--countdown", description = "Run no earlier than this many seconds from now.")
@@ -57,10 +68,15 @@ final class CallCommand implements Callable<Integer> {
   @Option(names = "--time-limit", description = "Hard time limit for this call, seconds.")
   Double timeLimit;
 
-  @Option(names = {"-w", "--wait"}, description = "Wait for the result and print it.")
+  @Option(
+      names = {"-w", "--wait"},
+      description = "Wait for the result and print it.")
   boolean await;
 
-  @Option(names = "--timeout", defaultValue = "60", description = "Seconds to wait with --wait. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--timeout",
+      defaultValue = "60",
+      description = "Seconds to wait with --wait. Default: ${DEFAULT-VALUE}.")
   double timeout;
 
   @Override
@@ -69,14 +85,23 @@ final class CallCommand implements Callable<Integer> {
     Map<String, Object> kwargMap = parse(kwargs, "--kwargs", new TypeReference<>() {});
     Worker embeddedWorker = null;
     if (connection.embedded()) {
-      embeddedWorker = Chervil.worker(null, connection.backendUrl(), PoolSpec.of(PoolKind.THREADS, 2),
-          WorkerConfig.defaults().withQueues(List.of(queue)));
+      embeddedWorker =
+          Chervil.worker(
+              null,
+              connection.backendUrl(),
+              PoolSpec.of(PoolKind.THREADS, 2),
+              WorkerConfig.defaults().withQueues(List.of(queue)));
       embeddedWorker.start();
     }
     try (ChervilClient client = Chervil.client(connection.broker, connection.backendUrl())) {
       client.start();
-      TaskCall call = client.task(task).args(argList).kwargs(kwargMap).queue(queue)
-          .timeLimits(softTimeLimit, timeLimit);
+      TaskCall call =
+          client
+              .task(task)
+              .args(argList)
+              .kwargs(kwargMap)
+              .queue(queue)
+              .timeLimits(softTimeLimit, timeLimit);
       if (countdown != null) {
         call.countdown(seconds(countdown));
       }
@@ -114,7 +139,8 @@ final class CallCommand implements Callable<Integer> {
     try {
       return CeleryJsonCodec.mapper().readValue(json, type);
     } catch (java.io.IOException e) {
-      throw new ParameterException(spec.commandLine(), option + " is not valid JSON of the right shape: " + json);
+      throw new ParameterException(
+          spec.commandLine(), option + " is not valid JSON of the right shape: " + json);
     }
   }
 

@@ -8,9 +8,15 @@ import picocli.CommandLine.Command;
     name = "chervil",
     mixinStandardHelpOptions = true,
     version = "chervil 0.1.0",
-    description = "A Celery-protocol task queue whose time limits always hold and whose pools never leak.",
-    subcommands = {WorkerCommand.class, CallCommand.class, DemoCommand.class, InspectCommand.class,
-        BenchCommand.class})
+    description =
+        "A Celery-protocol task queue whose time limits always hold and whose pools never leak.",
+    subcommands = {
+      WorkerCommand.class,
+      CallCommand.class,
+      DemoCommand.class,
+      InspectCommand.class,
+      BenchCommand.class
+    })
 public final class ChervilCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -26,10 +32,13 @@ public final class ChervilCommand implements Runnable {
   /** Runs a command line and returns its exit code (tests call this instead of main). */
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new ChervilCommand());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("chervil: " + e.getMessage());
-      return e instanceof dev.chervil.broker.TransportException ? ExitCodes.UNAVAILABLE : ExitCodes.USAGE;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("chervil: " + e.getMessage());
+          return e instanceof dev.chervil.broker.TransportException
+              ? ExitCodes.UNAVAILABLE
+              : ExitCodes.USAGE;
+        });
     return cli.execute(args);
   }
 }

@@ -7,8 +7,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code chervil inspect census --pid N}: what a running worker owns, read from /proc. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = "Inspect a running worker.", subcommands = InspectCommand.CensusCommand.class)
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = "Inspect a running worker.",
+    subcommands = InspectCommand.CensusCommand.class)
 final class InspectCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -17,10 +20,16 @@ final class InspectCommand implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  @Command(name = "census", mixinStandardHelpOptions = true,
-      description = "Print the census of a worker process: children, zombies, orphans, fds, threads.")
+  @Command(
+      name = "census",
+      mixinStandardHelpOptions = true,
+      description =
+          "Print the census of a worker process: children, zombies, orphans, fds, threads.")
   static final class CensusCommand implements Callable<Integer> {
-    @Option(names = "--pid", required = true, description = "The worker's pid (logged at start as pid=...).")
+    @Option(
+        names = "--pid",
+        required = true,
+        description = "The worker's pid (logged at start as pid=...).")
     long pid;
 
     @Override

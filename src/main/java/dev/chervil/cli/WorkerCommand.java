@@ -2,7 +2,6 @@ package dev.chervil.cli;
 
 import dev.chervil.Chervil;
 import dev.chervil.limits.TimeLimits;
-import dev.chervil.pool.PoolKind;
 import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
 import java.util.List;
@@ -13,13 +12,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code chervil worker}: consume queues until stopped (Ctrl-C / SIGTERM drains, then exits). */
-@Command(name = "worker", mixinStandardHelpOptions = true,
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
     description = "Start a worker that consumes task queues.")
 final class WorkerCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection;
   @Mixin PoolOptions poolOptions;
 
-  @Option(names = {"-Q", "--queues"}, split = ",", defaultValue = "celery",
+  @Option(
+      names = {"-Q", "--queues"},
+      split = ",",
+      defaultValue = "celery",
       description = "Queues to consume, comma-separated. Default: ${DEFAULT-VALUE}.")
   List<String> queues;
 
@@ -32,29 +36,46 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--acks-late", description = "Ack after the task ends instead of when it starts.")
   boolean acksLate;
 
-  @Option(names = "--reject-on-worker-lost",
-      description = "With --acks-late, requeue a task whose child process died instead of failing it.")
+  @Option(
+      names = "--reject-on-worker-lost",
+      description =
+          "With --acks-late, requeue a task whose child process died instead of failing it.")
   boolean rejectOnWorkerLost;
 
-  @Option(names = "--prefetch-multiplier", defaultValue = "4",
+  @Option(
+      names = "--prefetch-multiplier",
+      defaultValue = "4",
       description = "Broker prefetch = concurrency x this. Default: ${DEFAULT-VALUE}.")
   int prefetchMultiplier;
 
-  @Option(names = "--dead-letter-exchange",
-      description = "Exchange that rejected messages are dead-lettered to (declared with the queues).")
+  @Option(
+      names = "--dead-letter-exchange",
+      description =
+          "Exchange that rejected messages are dead-lettered to (declared with the queues).")
   String deadLetterExchange;
 
   @Override
   public Integer call() throws Exception {
-    WorkerConfig config = new WorkerConfig(queues, prefetchMultiplier, acksLate, rejectOnWorkerLost,
-        TimeLimits.ofSeconds(softTimeLimit, timeLimit), deadLetterExchange, null);
-    Worker worker = Chervil.worker(connection.broker, connection.backendUrl(),
-        poolOptions.toSpec(), config);
+    WorkerConfig config =
+        new WorkerConfig(
+            queues,
+            prefetchMultiplier,
+            acksLate,
+            rejectOnWorkerLost,
+            TimeLimits.ofSeconds(softTimeLimit, timeLimit),
+            deadLetterExchange,
+            null);
+    Worker worker =
+        Chervil.worker(connection.broker, connection.backendUrl(), poolOptions.toSpec(), config);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close();
-      stopped.countDown();
-    }, "chervil-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  worker.close();
+                  stopped.countDown();
+                },
+                "chervil-shutdown"));
     worker.start();
     if (connection.embedded()) {
       System.err.println("chervil: worker on the embedded broker: only this JVM can send it tasks");

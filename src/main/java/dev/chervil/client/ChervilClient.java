@@ -71,8 +71,8 @@ public final class ChervilClient implements AutoCloseable {
   }
 
   /**
-   * Sends a group: every member carries the same group id and its own index, as Celery's
-   * {@code group(...)} does. Returns the members' results in order.
+   * Sends a group: every member carries the same group id and its own index, as Celery's {@code
+   * group(...)} does. Returns the members' results in order.
    */
   public List<AsyncResult> group(TaskCall... members) {
     String groupId = UUID.randomUUID().toString();
@@ -103,7 +103,8 @@ public final class ChervilClient implements AutoCloseable {
   /** Publishes a ready message to {@code queue} (declared on first use) and returns its result. */
   public AsyncResult send(TaskMessage message, String queue) {
     if (!started) {
-      throw new IllegalStateException("client not started: call start() before sending " + message.task());
+      throw new IllegalStateException(
+          "client not started: call start() before sending " + message.task());
     }
     if (declared.add(queue)) {
       transport.declareQueue(new QueueSpec(queue, true, deadLetterExchange));

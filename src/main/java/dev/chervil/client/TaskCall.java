@@ -20,7 +20,8 @@ import java.util.UUID;
 public final class TaskCall {
   private final ChervilClient client;
   private final String name;
-  private final String id = UUID.randomUUID().toString(); // frozen now, as Celery freezes a signature
+  private final String id =
+      UUID.randomUUID().toString(); // frozen now, as Celery freezes a signature
   private final List<Map<String, Object>> links = new ArrayList<>();
   private final List<Map<String, Object>> errorLinks = new ArrayList<>();
   private List<Map<String, Object>> chain = List.of();
@@ -100,7 +101,9 @@ public final class TaskCall {
     return this;
   }
 
-  /** The steps that run after this one, each getting the previous result (see ChervilClient#chain). */
+  /**
+   * The steps that run after this one, each getting the previous result (see ChervilClient#chain).
+   */
   TaskCall chain(List<TaskCall> next) {
     List<Map<String, Object>> reversed = new ArrayList<>();
     for (int i = next.size() - 1; i >= 0; i--) {
@@ -156,19 +159,24 @@ public final class TaskCall {
 
   /** Builds the message (its uuid4 task id, root id = id) without sending it. */
   public TaskMessage message() {
-    TaskHeaders headers = TaskHeaders.builder(name, id)
-        .rootId(id)
-        .group(groupId)
-        .groupIndex(groupIndex)
-        .eta(eta)
-        .expires(expires)
-        .timelimit(new TimeLimit(hardSeconds, softSeconds))
-        .ignoreResult(ignoreResult)
-        .argsrepr(String.valueOf(args))
-        .kwargsrepr(String.valueOf(kwargs))
-        .origin("java@" + ProcessHandle.current().pid())
-        .build();
-    return new TaskMessage(headers, args, kwargs, new Embed(links, errorLinks, chain, chordBody),
+    TaskHeaders headers =
+        TaskHeaders.builder(name, id)
+            .rootId(id)
+            .group(groupId)
+            .groupIndex(groupIndex)
+            .eta(eta)
+            .expires(expires)
+            .timelimit(new TimeLimit(hardSeconds, softSeconds))
+            .ignoreResult(ignoreResult)
+            .argsrepr(String.valueOf(args))
+            .kwargsrepr(String.valueOf(kwargs))
+            .origin("java@" + ProcessHandle.current().pid())
+            .build();
+    return new TaskMessage(
+        headers,
+        args,
+        kwargs,
+        new Embed(links, errorLinks, chain, chordBody),
         MessageProperties.json(id, ignoreResult ? null : client.replyTo()));
   }
 

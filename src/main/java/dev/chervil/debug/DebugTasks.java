@@ -15,38 +15,56 @@ import java.util.List;
  * Registered by the CLI's worker by default; in library use only when asked for.
  */
 public final class DebugTasks implements TaskModule {
-  /** Set to "true" in a process-pool child JVM; tasks that would kill the worker itself check it. */
+  /**
+   * Set to "true" in a process-pool child JVM; tasks that would kill the worker itself check it.
+   */
   public static final String CHILD_PROPERTY = "chervil.child";
 
   @Override
   public void register(TaskRegistry registry) {
     registry
         .register(TaskDefinition.named("chervil.debug.noop").handler((ctx, a) -> null))
-        .register(TaskDefinition.named("chervil.debug.echo").varArgs()
-            .handler((ctx, a) -> List.of(a)))
-        .register(TaskDefinition.named("chervil.debug.sleep").param("seconds", double.class)
-            .handler((ctx, a) -> {
-              ctx.sleep(seconds(a[0]));
-              return a[0];
-            }))
-        .register(TaskDefinition.named("chervil.debug.spin").param("seconds", double.class)
-            .handler((ctx, a) -> spin(seconds(a[0]))))
-        .register(TaskDefinition.named("chervil.debug.fail").param("message", String.class)
-            .handler((ctx, a) -> {
-              throw new IllegalStateException((String) a[0]);
-            }))
-        .register(TaskDefinition.named("chervil.debug.exit").param("code", int.class)
-            .handler((ctx, a) -> {
-              requireChild("chervil.debug.exit");
-              System.exit((int) a[0]);
-              return null;
-            }))
-        .register(TaskDefinition.named("chervil.debug.hog").param("megabytes", int.class)
-            .handler((ctx, a) -> hog((int) a[0])))
-        .register(TaskDefinition.named("chervil.debug.now")
-            .handler((ctx, a) -> ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())))
-        .register(TaskDefinition.named("chervil.debug.spawn_sleep").param("seconds", double.class)
-            .handler((ctx, a) -> spawnSleep((double) a[0])));
+        .register(
+            TaskDefinition.named("chervil.debug.echo").varArgs().handler((ctx, a) -> List.of(a)))
+        .register(
+            TaskDefinition.named("chervil.debug.sleep")
+                .param("seconds", double.class)
+                .handler(
+                    (ctx, a) -> {
+                      ctx.sleep(seconds(a[0]));
+                      return a[0];
+                    }))
+        .register(
+            TaskDefinition.named("chervil.debug.spin")
+                .param("seconds", double.class)
+                .handler((ctx, a) -> spin(seconds(a[0]))))
+        .register(
+            TaskDefinition.named("chervil.debug.fail")
+                .param("message", String.class)
+                .handler(
+                    (ctx, a) -> {
+                      throw new IllegalStateException((String) a[0]);
+                    }))
+        .register(
+            TaskDefinition.named("chervil.debug.exit")
+                .param("code", int.class)
+                .handler(
+                    (ctx, a) -> {
+                      requireChild("chervil.debug.exit");
+                      System.exit((int) a[0]);
+                      return null;
+                    }))
+        .register(
+            TaskDefinition.named("chervil.debug.hog")
+                .param("megabytes", int.class)
+                .handler((ctx, a) -> hog((int) a[0])))
+        .register(
+            TaskDefinition.named("chervil.debug.now")
+                .handler((ctx, a) -> ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())))
+        .register(
+            TaskDefinition.named("chervil.debug.spawn_sleep")
+                .param("seconds", double.class)
+                .handler((ctx, a) -> spawnSleep((double) a[0])));
   }
 
   /**
@@ -65,10 +83,11 @@ public final class DebugTasks implements TaskModule {
 
   /** Starts a {@code sleep} subprocess, then hangs like stuck native code: a grandchild to leak. */
   private static Object spawnSleep(double seconds) throws IOException {
-    Process sleeper = new ProcessBuilder("sleep", Double.toString(seconds))
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    Process sleeper =
+        new ProcessBuilder("sleep", Double.toString(seconds))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
     spin(seconds(seconds));
     return sleeper.pid();
   }
@@ -84,8 +103,10 @@ public final class DebugTasks implements TaskModule {
 
   private static void requireChild(String task) {
     if (!Boolean.getBoolean(CHILD_PROPERTY)) {
-      throw new IllegalStateException(task + " only runs in a process-pool child (-P processes):"
-          + " here it would end the worker itself");
+      throw new IllegalStateException(
+          task
+              + " only runs in a process-pool child (-P processes):"
+              + " here it would end the worker itself");
     }
   }
 

@@ -9,5 +9,10 @@ import java.util.List;
  * @param timeout DUCKDB_TIMEOUT: the time limit each query overruns
  * @param queue TARGET_QUEUES: the queue the workers consume and the producer sends to
  */
-public record DemoSettings(String brokerUrl, int iterations, long rows, Duration timeout, String queue,
+public record DemoSettings(
+    String brokerUrl,
+    int iterations,
+    long rows,
+    Duration timeout,
+    String queue,
     List<String> strategies) {}

@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * /proc after every iteration.
  *
  * <ul>
- *   <li>{@code isolate-naive}: timeout-decorator's way. Each query runs in a fresh subprocess
- *       (a shell that starts the query JVM); on timeout the shell is killed and nothing is reaped or
+ *   <li>{@code isolate-naive}: timeout-decorator's way. Each query runs in a fresh subprocess (a
+ *       shell that starts the query JVM); on timeout the shell is killed and nothing is reaped or
  *       swept, so the query JVM lives on as an orphan. The leak is real and counted.
  *   <li>{@code threads}: the thread pool; the soft limit cancels the DuckDB statement.
  *   <li>{@code processes}: the process pool; the hard limit kills the child's session, reaps it and
@@ -50,15 +50,22 @@ public final class LeakDemo {
   public List<StrategyReport> run() throws Exception {
     List<StrategyReport> reports = new ArrayList<>();
     for (String strategy : settings.strategies()) {
-      out.printf("== strategy=%s iterations=%d rows=%d timeout=%.1fs queue=%s%n", strategy,
-          settings.iterations(), settings.rows(), settings.timeout().toMillis() / 1000.0, settings.queue());
-      reports.add(switch (strategy) {
-        case "isolate-naive" -> naive();
-        case "threads" -> pooled(strategy, PoolKind.THREADS);
-        case "processes" -> pooled(strategy, PoolKind.PROCESSES);
-        default -> throw new IllegalArgumentException(
-            "unknown strategy " + strategy + ": use isolate-naive, threads, processes");
-      });
+      out.printf(
+          "== strategy=%s iterations=%d rows=%d timeout=%.1fs queue=%s%n",
+          strategy,
+          settings.iterations(),
+          settings.rows(),
+          settings.timeout().toMillis() / 1000.0,
+          settings.queue());
+      reports.add(
+          switch (strategy) {
+            case "isolate-naive" -> naive();
+            case "threads" -> pooled(strategy, PoolKind.THREADS);
+            case "processes" -> pooled(strategy, PoolKind.PROCESSES);
+            default ->
+                throw new IllegalArgumentException(
+                    "unknown strategy " + strategy + ": use isolate-naive, threads, processes");
+          });
     }
     return reports;
   }
@@ -73,11 +80,12 @@ public final class LeakDemo {
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline && naiveLeftovers.stream().anyMatch(this::stillHere)) {
-      naiveLeftovers.forEach(pid -> {
-        if (ProcFs.stat(pid).map(s -> s.isZombie() && s.ppid() == self).orElse(false)) {
-          Posix.reapIfExited(pid); // adopted by us as subreaper: ours to reap
-        }
-      });
+      naiveLeftovers.forEach(
+          pid -> {
+            if (ProcFs.stat(pid).map(s -> s.isZombie() && s.ppid() == self).orElse(false)) {
+              Posix.reapIfExited(pid); // adopted by us as subreaper: ours to reap
+            }
+          });
       sleep(20);
     }
     naiveLeftovers.clear();
@@ -96,27 +104,42 @@ public final class LeakDemo {
     long t0 = System.nanoTime();
     for (int i = 1; i <= settings.iterations(); i++) {
       // The shell is the "subprocess"; the query JVM is its child, as a forked helper would be.
-      Process shell = new ProcessBuilder("sh", "-c", queryCommand() + " & wait")
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      Process shell =
+          new ProcessBuilder("sh", "-c", queryCommand() + " & wait")
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       boolean done = shell.waitFor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
       if (!done) {
         ProcFs.childrenOf(shell.pid()).forEach(c -> naiveLeftovers.add(c.pid()));
         shell.destroyForcibly(); // what a timeout decorator does: kill the one process it knows
         shell.waitFor(5, TimeUnit.SECONDS);
       }
-      long orphans = naiveLeftovers.stream().filter(p -> ProcFs.stat(p).map(ProcStat::isLive).orElse(false)).count();
-      report.iteration(line(i, "isolate-naive", done ? "completed" : "timeout", (int) orphans, fds0), done);
+      long orphans =
+          naiveLeftovers.stream()
+              .filter(p -> ProcFs.stat(p).map(ProcStat::isLive).orElse(false))
+              .count();
+      report.iteration(
+          line(i, "isolate-naive", done ? "completed" : "timeout", (int) orphans, fds0), done);
     }
-    return report.build(Duration.ofNanos(System.nanoTime() - t0), fds0, ProcFs.openFds(self),
-        (int) naiveLeftovers.stream().filter(p -> ProcFs.stat(p).map(ProcStat::isLive).orElse(false)).count());
+    return report.build(
+        Duration.ofNanos(System.nanoTime() - t0),
+        fds0,
+        ProcFs.openFds(self),
+        (int)
+            naiveLeftovers.stream()
+                .filter(p -> ProcFs.stat(p).map(ProcStat::isLive).orElse(false))
+                .count());
   }
 
   private String queryCommand() {
     String java = ProcessHandle.current().info().command().orElse("java");
-    return quote(java) + " -Xmx256m -XX:TieredStopAtLevel=1 --enable-native-access=ALL-UNNAMED -cp "
-        + quote(System.getProperty("java.class.path")) + " " + QueryMain.class.getName() + " "
+    return quote(java)
+        + " -Xmx256m -XX:TieredStopAtLevel=1 --enable-native-access=ALL-UNNAMED -cp "
+        + quote(System.getProperty("java.class.path"))
+        + " "
+        + QueryMain.class.getName()
+        + " "
         + quote(DuckDbQuery.heavyQuery(settings.rows()));
   }
 
@@ -146,21 +169,35 @@ public final class LeakDemo {
       for (int i = 1; i <= settings.iterations(); i++) {
         boolean completed;
         try {
-          client.task("chervil.duckdb.query").args(DuckDbQuery.heavyQuery(settings.rows()))
-              .queue(settings.queue()).timeLimits(soft, hard).send().get(settings.timeout().plusSeconds(60));
+          client
+              .task("chervil.duckdb.query")
+              .args(DuckDbQuery.heavyQuery(settings.rows()))
+              .queue(settings.queue())
+              .timeLimits(soft, hard)
+              .send()
+              .get(settings.timeout().plusSeconds(60));
           completed = true;
         } catch (TaskFailedException e) {
           completed = false;
         }
         awaitChildren(expectedChildren);
-        report.iteration(line(i, strategy, completed ? "completed" : "timeout",
-            Census.take(worker.pool()).orphans(), fds0), completed);
+        report.iteration(
+            line(
+                i,
+                strategy,
+                completed ? "completed" : "timeout",
+                Census.take(worker.pool()).orphans(),
+                fds0),
+            completed);
       }
       Duration wall = Duration.ofNanos(System.nanoTime() - t0);
       settle(worker, expectedChildren, fds0);
       var census = Census.take(worker.pool());
-      int leaked = Math.max(0, census.children() - expectedChildren) + census.zombies() + census.orphans()
-          + census.abandoned();
+      int leaked =
+          Math.max(0, census.children() - expectedChildren)
+              + census.zombies()
+              + census.orphans()
+              + census.abandoned();
       return report.build(wall, fds0, census.fds(), leaked);
     } finally {
       worker.close();
@@ -180,7 +217,10 @@ public final class LeakDemo {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       var c = Census.take(worker.pool());
-      if (c.children() == expectedChildren && c.zombies() == 0 && c.orphans() == 0 && c.fds() == fds0) {
+      if (c.children() == expectedChildren
+          && c.zombies() == 0
+          && c.orphans() == 0
+          && c.fds() == fds0) {
         return;
       }
       sleep(50);
@@ -190,8 +230,16 @@ public final class LeakDemo {
   private String line(int iter, String strategy, String outcome, int orphans, int fds0) {
     List<ProcStat> children = ProcFs.childrenOf(self);
     long zombies = children.stream().filter(ProcStat::isZombie).count();
-    String s = String.format("iter=%d strategy=%s outcome=%s children=%d zombies=%d orphans=%d fds=%+d",
-        iter, strategy, outcome, children.size() - zombies, zombies, orphans, ProcFs.openFds(self) - fds0);
+    String s =
+        String.format(
+            "iter=%d strategy=%s outcome=%s children=%d zombies=%d orphans=%d fds=%+d",
+            iter,
+            strategy,
+            outcome,
+            children.size() - zombies,
+            zombies,
+            orphans,
+            ProcFs.openFds(self) - fds0);
     out.println(s);
     return s;
   }
@@ -203,5 +251,4 @@ public final class LeakDemo {
       Thread.currentThread().interrupt();
     }
   }
-
 }

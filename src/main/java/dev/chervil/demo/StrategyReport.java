@@ -12,8 +12,17 @@ import java.util.List;
  *     cleaned up: orphans, zombies, extra children, abandoned threads for the thread pool
  * @param leakedFds open fds at the end minus before the first iteration
  */
-public record StrategyReport(String strategy, boolean mustNotLeak, List<String> lines, int timeouts,
-    int completed, int maxChildren, int maxZombies, int leakedProcesses, int leakedFds, Duration wall) {
+public record StrategyReport(
+    String strategy,
+    boolean mustNotLeak,
+    List<String> lines,
+    int timeouts,
+    int completed,
+    int maxChildren,
+    int maxZombies,
+    int leakedProcesses,
+    int leakedFds,
+    Duration wall) {
 
   public boolean leaked() {
     return leakedProcesses > 0 || leakedFds > 0;
@@ -45,8 +54,17 @@ public record StrategyReport(String strategy, boolean mustNotLeak, List<String> 
     }
 
     StrategyReport build(Duration wall, int fdsBefore, int fdsAfter, int leakedProcesses) {
-      return new StrategyReport(strategy, mustNotLeak, List.copyOf(lines), timeouts, completed,
-          maxChildren, maxZombies, leakedProcesses, Math.max(0, fdsAfter - fdsBefore), wall);
+      return new StrategyReport(
+          strategy,
+          mustNotLeak,
+          List.copyOf(lines),
+          timeouts,
+          completed,
+          maxChildren,
+          maxZombies,
+          leakedProcesses,
+          Math.max(0, fdsAfter - fdsBefore),
+          wall);
     }
 
     private static int field(String line, String name) {

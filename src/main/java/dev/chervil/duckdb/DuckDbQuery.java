@@ -23,7 +23,8 @@ public final class DuckDbQuery {
   private DuckDbQuery() {}
 
   /** Runs {@code sql} with {@code threads} DuckDB threads, cancelled when {@code ctx} is. */
-  public static List<List<Object>> run(TaskContext ctx, String sql, int threads) throws SQLException {
+  public static List<List<Object>> run(TaskContext ctx, String sql, int threads)
+      throws SQLException {
     try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
         Statement statement = connection.createStatement()) {
       statement.execute("SET threads TO " + threads);
@@ -43,7 +44,10 @@ public final class DuckDbQuery {
       List<Object> row = new ArrayList<>(meta.getColumnCount());
       for (int c = 1; c <= meta.getColumnCount(); c++) {
         Object v = rs.getObject(c);
-        row.add(v instanceof Number || v instanceof Boolean || v instanceof String || v == null ? v : v.toString());
+        row.add(
+            v instanceof Number || v instanceof Boolean || v instanceof String || v == null
+                ? v
+                : v.toString());
       }
       rows.add(row);
     }
@@ -51,11 +55,15 @@ public final class DuckDbQuery {
   }
 
   /**
-   * A query whose cost grows with the square of {@code rows}: the demo's stand-in for a report
-   * that overruns its time limit.
+   * A query whose cost grows with the square of {@code rows}: the demo's stand-in for a report that
+   * overruns its time limit.
    */
   public static String heavyQuery(long rows) {
-    return "SELECT count(*) FROM range(" + rows + ") a, range(" + rows + ") b "
+    return "SELECT count(*) FROM range("
+        + rows
+        + ") a, range("
+        + rows
+        + ") b "
         + "WHERE hash(a.range * 31 + b.range) % 1000 = 7";
   }
 }

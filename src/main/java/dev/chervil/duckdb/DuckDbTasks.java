@@ -8,7 +8,9 @@ import dev.chervil.task.TaskRegistry;
 public final class DuckDbTasks implements TaskModule {
   @Override
   public void register(TaskRegistry registry) {
-    registry.register(TaskDefinition.named("chervil.duckdb.query").param("sql", String.class)
-        .handler((ctx, a) -> DuckDbQuery.run(ctx, (String) a[0], 1)));
+    registry.register(
+        TaskDefinition.named("chervil.duckdb.query")
+            .param("sql", String.class)
+            .handler((ctx, a) -> DuckDbQuery.run(ctx, (String) a[0], 1)));
   }
 }

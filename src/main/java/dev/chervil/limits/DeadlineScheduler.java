@@ -8,9 +8,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place time limits are timed, shared by all pools: a single daemon thread that fires
- * soft and hard limit actions. Actions must be short; anything slow (a kill and its grace period)
- * is handed to another thread by the action itself.
+ * The one place time limits are timed, shared by all pools: a single daemon thread that fires soft
+ * and hard limit actions. Actions must be short; anything slow (a kill and its grace period) is
+ * handed to another thread by the action itself.
  */
 public final class DeadlineScheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DeadlineScheduler.class);
@@ -18,11 +18,14 @@ public final class DeadlineScheduler implements AutoCloseable {
   private final ScheduledThreadPoolExecutor timer;
 
   public DeadlineScheduler(String name) {
-    timer = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
+    timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
     // A cancelled deadline is the common case (the task ended first): drop it from the queue at
     // once instead of keeping one entry per finished task until its time comes.
     timer.setRemoveOnCancelPolicy(true);
@@ -32,13 +35,17 @@ public final class DeadlineScheduler implements AutoCloseable {
 
   /** Runs {@code action} after {@code delay} unless the returned deadline is cancelled first. */
   public Deadline schedule(Duration delay, Runnable action) {
-    ScheduledFuture<?> f = timer.schedule(() -> {
-      try {
-        action.run();
-      } catch (RuntimeException e) {
-        log.error("event=limit-action-failed reason={}", e.toString(), e);
-      }
-    }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    ScheduledFuture<?> f =
+        timer.schedule(
+            () -> {
+              try {
+                action.run();
+              } catch (RuntimeException e) {
+                log.error("event=limit-action-failed reason={}", e.toString(), e);
+              }
+            },
+            delay.toNanos(),
+            TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);
   }
 

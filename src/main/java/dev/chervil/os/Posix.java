@@ -24,15 +24,13 @@ import java.util.OptionalInt;
  */
 public final class Posix {
   public static final int SIGKILL = 9, SIGTERM = 15, SIGCONT = 18;
-
   static final int EINTR = 4, ESRCH = 3, ECHILD = 10;
   private static final int WNOHANG = 1;
   private static final int PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(PathElement.groupElement("errno"));
+  private static final VarHandle ERRNO = CALL_STATE.varHandle(PathElement.groupElement("errno"));
 
   private static final MethodHandle GETPID = plain("getpid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle SETSID = withErrno("setsid", FunctionDescriptor.of(JAVA_INT));
@@ -42,8 +40,11 @@ public final class Posix {
       withErrno("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
   // prctl(int option, ...) is variadic; the options used here take one unsigned long after it.
   private static final MethodHandle PRCTL =
-      downcall("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
-          Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+      downcall(
+          "prctl",
+          FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
+          Linker.Option.captureCallState("errno"),
+          Linker.Option.firstVariadicArg(1));
   // glibc >= 2.32 and musl return static text for known errnos, so strerror is safe to share.
   private static final MethodHandle STRERROR =
       plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -60,8 +61,8 @@ public final class Posix {
 
   /**
    * setsid(2) for the calling process; returns the new session id. Throws {@link PosixException}
-   * (with errno and strerror text) on failure, e.g. EPERM when the caller already leads a
-   * process group.
+   * (with errno and strerror text) on failure, e.g. EPERM when the caller already leads a process
+   * group.
    */
   public static long setsid() {
     try (Arena arena = Arena.ofConfined()) {
@@ -91,9 +92,9 @@ public final class Posix {
    * waitpid(pid, WNOHANG): empty while it runs, or if it is not our child (ECHILD), else the
    * decoded status: the exit code, or 128+signal if a signal killed it.
    *
-   * <p>Never call this for a process started by {@link ProcessBuilder} once it may have exited:
-   * the JDK's reaper thread blocks in waitpid on it, and whichever call comes first takes the
-   * status; the loser sees ECHILD. While the process runs, WNOHANG makes the call harmless.
+   * <p>Never call this for a process started by {@link ProcessBuilder} once it may have exited: the
+   * JDK's reaper thread blocks in waitpid on it, and whichever call comes first takes the status;
+   * the loser sees ECHILD. While the process runs, WNOHANG makes the call harmless.
    */
   public static OptionalInt reapIfExited(long pid) {
     int target = positive("pid", pid, 1);

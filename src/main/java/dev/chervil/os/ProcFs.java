@@ -72,7 +72,9 @@ public final class ProcFs {
     return countEntries(PROC.resolve(pid + "/task"));
   }
 
-  /** Names of the threads of {@code pid} (the kernel's comm, at most 15 characters); empty if gone. */
+  /**
+   * Names of the threads of {@code pid} (the kernel's comm, at most 15 characters); empty if gone.
+   */
   public static List<String> threadNames(long pid) {
     List<String> names = new ArrayList<>();
     try (DirectoryStream<Path> tasks = Files.newDirectoryStream(PROC.resolve(pid + "/task"))) {

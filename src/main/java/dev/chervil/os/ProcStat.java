@@ -25,7 +25,12 @@ public record ProcStat(long pid, char state, long ppid, long pgrp, long session,
     long pid = Long.parseLong(line.substring(0, line.indexOf(' ')).trim());
     String[] f = line.substring(close + 2).split(" ");
     // f[0]=state f[1]=ppid f[2]=pgrp f[3]=session ... f[19]=starttime (field 22 of stat)
-    return new ProcStat(pid, f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[2]),
-        Long.parseLong(f[3]), Long.parseLong(f[19]));
+    return new ProcStat(
+        pid,
+        f[0].charAt(0),
+        Long.parseLong(f[1]),
+        Long.parseLong(f[2]),
+        Long.parseLong(f[3]),
+        Long.parseLong(f[19]));
   }
 }

@@ -14,12 +14,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Members are found in {@code /proc} by session id, because a member may have moved to its own
  * process group (a shell with job control does that) and a group signal would miss it. What a
- * session cannot catch is a member that called setsid(2) itself; that process has left the tree
- * and only a cgroup could hold it.
+ * session cannot catch is a member that called setsid(2) itself; that process has left the tree and
+ * only a cgroup could hold it.
  *
  * <p>A pid is signalled right after it was read as a session member. Between the two it could in
- * principle exit, be reaped and be reused; the window is microseconds, and a pid whose zombie
- * waits for us (we are the subreaper) cannot be reused at all.
+ * principle exit, be reaped and be reused; the window is microseconds, and a pid whose zombie waits
+ * for us (we are the subreaper) cannot be reused at all.
  */
 public final class ProcessTree {
   private static final Logger log = LoggerFactory.getLogger(ProcessTree.class);
@@ -35,11 +35,11 @@ public final class ProcessTree {
   public record KillReport(int terminated, int killed, Duration took) {}
 
   /**
-   * Kills every process of session {@code sid}: SIGTERM (then SIGCONT, so stopped members run
-   * their handlers) to the group and to each live member outside it, waits up to {@code grace}
-   * for them to go, then SIGKILLs whatever is still live until nothing is. Zombies count as gone;
-   * reaping them is the parent's job ({@link Subreaper#reapAdopted} for adopted ones). Never
-   * throws for processes that vanish mid-way.
+   * Kills every process of session {@code sid}: SIGTERM (then SIGCONT, so stopped members run their
+   * handlers) to the group and to each live member outside it, waits up to {@code grace} for them
+   * to go, then SIGKILLs whatever is still live until nothing is. Zombies count as gone; reaping
+   * them is the parent's job ({@link Subreaper#reapAdopted} for adopted ones). Never throws for
+   * processes that vanish mid-way.
    *
    * <p>An interrupt cuts the grace short; the SIGKILL round still runs and the flag is kept.
    *
@@ -97,8 +97,11 @@ public final class ProcessTree {
     boolean interrupted = false;
     while (!live.isEmpty()) {
       if (System.nanoTime() - deadline > 0) {
-        log.warn("event=kill_unfinished sid={} live={} reason=\"still live {} after SIGKILL\"",
-            sid, live.size(), KILL_SETTLE);
+        log.warn(
+            "event=kill_unfinished sid={} live={} reason=\"still live {} after SIGKILL\"",
+            sid,
+            live.size(),
+            KILL_SETTLE);
         break;
       }
       // Each listed member first, the group after: a group SIGKILL would let the JDK reap the

@@ -19,15 +19,16 @@ import org.slf4j.LoggerFactory;
  * <p>The JDK reaps the processes it started: a thread per child blocks in {@code waitpid(pid)}.
  * Whoever calls waitpid first takes the exit status; the loser gets ECHILD, and the JDK then
  * reports a wrong exit value. So there are two safe rules, and this class reaps by nothing else:
+ *
  * <ul>
  *   <li>{@link #reapAdopted}: members of a session the caller has released that are not its leader.
  *       The leader is the process {@link ProcessBuilder} started; everything else in the session
  *       was started by it and reached us only by adoption. Used at once, when a child is released.
- *   <li>The sweeper thread: a zombie child seen on two sweeps in a row. The JDK's reaper is
- *       already blocked in waitpid when its process exits, so its zombies last microseconds; a
- *       zombie still there {@link #SWEEP_EVERY} later has nobody waiting for it. This catches the
- *       adopted orphans no pool knows about: leftovers of a closed pool, of a tool a task ran, of
- *       any code in this JVM whose own child died before its grandchild did.
+ *   <li>The sweeper thread: a zombie child seen on two sweeps in a row. The JDK's reaper is already
+ *       blocked in waitpid when its process exits, so its zombies last microseconds; a zombie still
+ *       there {@link #SWEEP_EVERY} later has nobody waiting for it. This catches the adopted
+ *       orphans no pool knows about: leftovers of a closed pool, of a tool a task ran, of any code
+ *       in this JVM whose own child died before its grandchild did.
  * </ul>
  */
 public final class Subreaper {
@@ -62,10 +63,10 @@ public final class Subreaper {
   }
 
   /**
-   * Reaps zombie children of this JVM that belong to one of {@code sessions} but are not a
-   * session leader (pid != sid): grandchildren the kernel re-parented to us, which the JDK never
-   * started, so reaping them cannot steal an exit status a {@link Process} is waiting for.
-   * Session leaders are left for the JDK. Returns how many were reaped.
+   * Reaps zombie children of this JVM that belong to one of {@code sessions} but are not a session
+   * leader (pid != sid): grandchildren the kernel re-parented to us, which the JDK never started,
+   * so reaping them cannot steal an exit status a {@link Process} is waiting for. Session leaders
+   * are left for the JDK. Returns how many were reaped.
    */
   public static int reapAdopted(Set<Long> sessions) {
     int reaped = 0;
@@ -79,10 +80,11 @@ public final class Subreaper {
 
   /** Zombie children of {@code self} in one of {@code sessions}, leaders excluded. */
   static Predicate<ProcStat> adoptedZombie(long self, Set<Long> sessions) {
-    return s -> s.ppid() == self
-        && s.isZombie()
-        && s.pid() != s.session()
-        && sessions.contains(s.session());
+    return s ->
+        s.ppid() == self
+            && s.isZombie()
+            && s.pid() != s.session()
+            && sessions.contains(s.session());
   }
 
   private static void sweepForever() {

@@ -7,11 +7,11 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Runs tasks with their time limits. Implementations: {@code SoloPool}, {@code ThreadPool},
- * {@code ProcessPool}. A pool has a fixed number of slots; {@link #submit} queues when all are busy.
+ * Runs tasks with their time limits. Implementations: {@code SoloPool}, {@code ThreadPool}, {@code
+ * ProcessPool}. A pool has a fixed number of slots; {@link #submit} queues when all are busy.
  *
- * <p>Lifecycle: {@link #start()} → {@link #drain} (stop taking, let running finish) →
- * {@link #close()} (stop everything, release every thread and process). All idempotent.
+ * <p>Lifecycle: {@link #start()} → {@link #drain} (stop taking, let running finish) → {@link
+ * #close()} (stop everything, release every thread and process). All idempotent.
  */
 public interface ExecutionPool extends CensusSource, AutoCloseable {
 

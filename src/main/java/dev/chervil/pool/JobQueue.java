@@ -9,9 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The intake every pool shares: submitted tasks wait here for a free slot, and the pool's
- * lifecycle state decides what may still come in. A pool's slots {@link #take} jobs; what differs
- * between pools is only how a slot runs one.
+ * The intake every pool shares: submitted tasks wait here for a free slot, and the pool's lifecycle
+ * state decides what may still come in. A pool's slots {@link #take} jobs; what differs between
+ * pools is only how a slot runs one.
  *
  * <p>Lifecycle: NEW, then {@link #open()} to RUNNING, {@link #drain} to DRAINING (no new tasks,
  * queued ones still run), {@link #close()} to CLOSED. Thread-safe.
@@ -20,7 +20,12 @@ public final class JobQueue {
   private static final long POLL_MILLIS = 100;
 
   /** Where a pool is in its lifecycle. */
-  public enum State { NEW, RUNNING, DRAINING, CLOSED }
+  public enum State {
+    NEW,
+    RUNNING,
+    DRAINING,
+    CLOSED
+  }
 
   /** A task and the future its outcome completes, exactly once. */
   public record Job(TaskRequest request, CompletableFuture<Outcome> result) {}
@@ -30,7 +35,9 @@ public final class JobQueue {
   private final AtomicInteger running = new AtomicInteger();
   private volatile State state = State.NEW;
 
-  /** @param kind the pool's name, for error messages */
+  /**
+   * @param kind the pool's name, for error messages
+   */
   public JobQueue(String kind) {
     this.kind = kind;
   }
@@ -55,7 +62,8 @@ public final class JobQueue {
   /** Queues a task; its outcome completes the returned future. Only while RUNNING. */
   public CompletableFuture<Outcome> submit(TaskRequest request) {
     if (state != State.RUNNING) {
-      throw new IllegalStateException("pool " + kind + " is " + state + ": cannot run task " + request.id());
+      throw new IllegalStateException(
+          "pool " + kind + " is " + state + ": cannot run task " + request.id());
     }
     CompletableFuture<Outcome> result = new CompletableFuture<>();
     jobs.add(new Job(request, result));
@@ -114,7 +122,8 @@ public final class JobQueue {
   public void failQueued() {
     Job left;
     while ((left = jobs.poll()) != null) {
-      left.result().complete(new Outcome.Lost("pool closed before task " + left.request().id() + " ran"));
+      left.result()
+          .complete(new Outcome.Lost("pool closed before task " + left.request().id() + " ran"));
     }
   }
 }

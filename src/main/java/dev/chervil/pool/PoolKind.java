@@ -15,7 +15,8 @@ public enum PoolKind {
     try {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown pool '" + s + "': use solo, threads or processes");
+      throw new IllegalArgumentException(
+          "unknown pool '" + s + "': use solo, threads or processes");
     }
   }
 

@@ -33,6 +33,7 @@ public record PoolSpec(
   }
 
   public PoolSpec withModules(List<String> m) {
-    return new PoolSpec(kind, size, m, debugTasks, virtualThreads, maxTasksPerChild, maxMemoryPerChild);
+    return new PoolSpec(
+        kind, size, m, debugTasks, virtualThreads, maxTasksPerChild, maxMemoryPerChild);
   }
 }

@@ -27,6 +27,10 @@ import java.util.Set;
  *
  * <p>Decoding is strict about shape (a header of the wrong type is an error naming the header) and
  * lenient about presence (absent optional headers are Python's {@code None}).
+ *
+ * <p>It is one class, longer than most, because encoding and decoding are mirror images of one wire
+ * format: each header is written and read a few lines apart, so a change to one side shows the
+ * other.
  */
 public final class CeleryJsonCodec {
   private static final ObjectMapper MAPPER =
@@ -37,10 +41,27 @@ public final class CeleryJsonCodec {
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx");
 
   /** The headers this version models; anything else is kept in {@link TaskHeaders#extra()}. */
-  private static final Set<String> KNOWN_HEADERS = Set.of("lang", "task", "id", "shadow", "eta",
-      "expires", "group", "group_index", "retries", "timelimit", "root_id", "parent_id",
-      "argsrepr", "kwargsrepr", "origin", "ignore_result", "replaced_task_nesting",
-      "stamped_headers", "stamps");
+  private static final Set<String> KNOWN_HEADERS =
+      Set.of(
+          "lang",
+          "task",
+          "id",
+          "shadow",
+          "eta",
+          "expires",
+          "group",
+          "group_index",
+          "retries",
+          "timelimit",
+          "root_id",
+          "parent_id",
+          "argsrepr",
+          "kwargsrepr",
+          "origin",
+          "ignore_result",
+          "replaced_task_nesting",
+          "stamped_headers",
+          "stamps");
 
   private CeleryJsonCodec() {}
 
@@ -68,7 +89,8 @@ public final class CeleryJsonCodec {
     headers.put("group", h.group());
     headers.put("group_index", h.groupIndex());
     headers.put("retries", h.retries());
-    headers.put("timelimit", Arrays.asList(h.timelimit().hardSeconds(), h.timelimit().softSeconds()));
+    headers.put(
+        "timelimit", Arrays.asList(h.timelimit().hardSeconds(), h.timelimit().softSeconds()));
     headers.put("root_id", h.rootId());
     headers.put("parent_id", h.parentId());
     headers.put("argsrepr", h.argsrepr());
@@ -94,11 +116,18 @@ public final class CeleryJsonCodec {
     embed.put("chord", e.chord());
     byte[] body = write(Arrays.asList(message.args(), message.kwargs(), embed));
 
-    MessageProperties p = message.properties() != null
-        ? message.properties() : MessageProperties.json(h.id(), null);
+    MessageProperties p =
+        message.properties() != null ? message.properties() : MessageProperties.json(h.id(), null);
     if (p.correlationId() == null) {
-      p = new MessageProperties(p.contentType(), p.contentEncoding(), h.id(), p.replyTo(),
-          p.deliveryMode(), p.priority(), p.expiration());
+      p =
+          new MessageProperties(
+              p.contentType(),
+              p.contentEncoding(),
+              h.id(),
+              p.replyTo(),
+              p.deliveryMode(),
+              p.priority(),
+              p.expiration());
     }
     if (h.expires() != null) {
       long ms = Math.max(0, Duration.between(OffsetDateTime.now(), h.expires()).toMillis());
@@ -110,19 +139,24 @@ public final class CeleryJsonCodec {
   /**
    * Reads a protocol v2 task message.
    *
-   * @throws MalformedMessageException with a reason fit for one log line: a refused content type,
-   *     a missing or mistyped header, a body that is not {@code [args, kwargs, embed]}
+   * @throws MalformedMessageException with a reason fit for one log line: a refused content type, a
+   *     missing or mistyped header, a body that is not {@code [args, kwargs, embed]}
    */
   public static TaskMessage decode(WireMessage wire) throws MalformedMessageException {
     MessageProperties p = wire.properties();
     String contentType = p == null ? null : p.contentType();
     if (!MessageProperties.JSON.equalsIgnoreCase(contentType)) {
-      throw new MalformedMessageException("content type " + (contentType == null ? "(none)" : contentType)
-          + " refused: only application/json is accepted");
+      throw new MalformedMessageException(
+          "content type "
+              + (contentType == null ? "(none)" : contentType)
+              + " refused: only application/json is accepted");
     }
     String encoding = p.contentEncoding();
-    if (encoding != null && !encoding.equalsIgnoreCase("utf-8") && !encoding.equalsIgnoreCase("utf8")) {
-      throw new MalformedMessageException("content encoding " + encoding + " refused: only utf-8 is accepted");
+    if (encoding != null
+        && !encoding.equalsIgnoreCase("utf-8")
+        && !encoding.equalsIgnoreCase("utf8")) {
+      throw new MalformedMessageException(
+          "content encoding " + encoding + " refused: only utf-8 is accepted");
     }
     Map<String, Object> raw = wire.headers();
     if (!raw.containsKey("task")) {
@@ -130,26 +164,27 @@ public final class CeleryJsonCodec {
           "no 'task' header: not a protocol v2 message (protocol v1 is not supported)");
     }
     Headers in = new Headers(raw);
-    TaskHeaders headers = TaskHeaders.builder(in.requiredString("task"), in.requiredString("id"))
-        .lang(in.string("lang"))
-        .shadow(in.string("shadow"))
-        .eta(in.time("eta"))
-        .expires(in.time("expires"))
-        .group(in.string("group"))
-        .groupIndex(in.integer("group_index"))
-        .retries(in.integer("retries") == null ? 0 : in.integer("retries"))
-        .timelimit(in.timelimit())
-        .rootId(in.string("root_id"))
-        .parentId(in.string("parent_id"))
-        .argsrepr(in.string("argsrepr"))
-        .kwargsrepr(in.string("kwargsrepr"))
-        .origin(in.string("origin"))
-        .ignoreResult(Boolean.TRUE.equals(in.bool("ignore_result")))
-        .replacedTaskNesting(in.integer("replaced_task_nesting"))
-        .stampedHeaders(in.stringList("stamped_headers"))
-        .stamps(in.map("stamps"))
-        .extra(in.extra())
-        .build();
+    TaskHeaders headers =
+        TaskHeaders.builder(in.requiredString("task"), in.requiredString("id"))
+            .lang(in.string("lang"))
+            .shadow(in.string("shadow"))
+            .eta(in.time("eta"))
+            .expires(in.time("expires"))
+            .group(in.string("group"))
+            .groupIndex(in.integer("group_index"))
+            .retries(in.integer("retries") == null ? 0 : in.integer("retries"))
+            .timelimit(in.timelimit())
+            .rootId(in.string("root_id"))
+            .parentId(in.string("parent_id"))
+            .argsrepr(in.string("argsrepr"))
+            .kwargsrepr(in.string("kwargsrepr"))
+            .origin(in.string("origin"))
+            .ignoreResult(Boolean.TRUE.equals(in.bool("ignore_result")))
+            .replacedTaskNesting(in.integer("replaced_task_nesting"))
+            .stampedHeaders(in.stringList("stamped_headers"))
+            .stamps(in.map("stamps"))
+            .extra(in.extra())
+            .build();
 
     JsonNode body = readBody(wire.body());
     if (!body.isArray() || body.size() < 2 || body.size() > 3) {
@@ -182,10 +217,12 @@ public final class CeleryJsonCodec {
   }
 
   /** Reads a meta dict; {@code fallbackTaskId} names it when the dict itself does not. */
-  public static ResultMeta decodeResult(byte[] json, String fallbackTaskId) throws MalformedMessageException {
+  public static ResultMeta decodeResult(byte[] json, String fallbackTaskId)
+      throws MalformedMessageException {
     JsonNode node = readBody(json);
     if (!node.isObject() || !node.path("status").isTextual()) {
-      throw new MalformedMessageException("result is not a meta dict with a status: " + abbreviate(node));
+      throw new MalformedMessageException(
+          "result is not a meta dict with a status: " + abbreviate(node));
     }
     Map<String, Object> m = MAPPER.convertValue(node, mapType());
     TaskState status;
@@ -230,7 +267,9 @@ public final class CeleryJsonCodec {
     if (!node.isObject()) {
       throw new MalformedMessageException("embed is not a dict: " + abbreviate(node));
     }
-    return new Embed(signatures(node, "callbacks"), signatures(node, "errbacks"),
+    return new Embed(
+        signatures(node, "callbacks"),
+        signatures(node, "errbacks"),
         signatures(node, "chain"),
         node.path("chord").isObject() ? MAPPER.convertValue(node.get("chord"), mapType()) : null);
   }
@@ -247,7 +286,8 @@ public final class CeleryJsonCodec {
     List<Map<String, Object>> out = new ArrayList<>();
     for (JsonNode sig : list) {
       if (!sig.isObject()) {
-        throw new MalformedMessageException("embed." + field + " holds a non-dict: " + abbreviate(sig));
+        throw new MalformedMessageException(
+            "embed." + field + " holds a non-dict: " + abbreviate(sig));
       }
       out.add(MAPPER.convertValue(sig, mapType()));
     }
@@ -266,7 +306,8 @@ public final class CeleryJsonCodec {
       try {
         return LocalDateTime.parse(text).atOffset(ZoneOffset.UTC);
       } catch (DateTimeParseException e2) {
-        throw new MalformedMessageException("header '" + name + "' is not an ISO-8601 time: " + text);
+        throw new MalformedMessageException(
+            "header '" + name + "' is not an ISO-8601 time: " + text);
       }
     }
   }
@@ -377,11 +418,12 @@ public final class CeleryJsonCodec {
 
     Map<String, Object> extra() {
       Map<String, Object> extra = new LinkedHashMap<>();
-      raw.forEach((k, v) -> {
-        if (!KNOWN_HEADERS.contains(k)) {
-          extra.put(k, v);
-        }
-      });
+      raw.forEach(
+          (k, v) -> {
+            if (!KNOWN_HEADERS.contains(k)) {
+              extra.put(k, v);
+            }
+          });
       return extra;
     }
 

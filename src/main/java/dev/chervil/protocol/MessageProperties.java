@@ -24,6 +24,12 @@ public record MessageProperties(
 
   public MessageProperties withExpiration(String expirationMillis) {
     return new MessageProperties(
-        contentType, contentEncoding, correlationId, replyTo, deliveryMode, priority, expirationMillis);
+        contentType,
+        contentEncoding,
+        correlationId,
+        replyTo,
+        deliveryMode,
+        priority,
+        expirationMillis);
   }
 }

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Celery signature as carried in a message's embed ({@code callbacks}, {@code errbacks},
- * {@code chain}): {@code {"task", "args", "kwargs", "options", "immutable", "subtask_type"}}.
- * Options Celery fills in when it freezes a signature ({@code task_id}, {@code reply_to},
- * {@code queue}, {@code link}, {@code link_error}, {@code group_id}) are read from {@code options}.
+ * A Celery signature as carried in a message's embed ({@code callbacks}, {@code errbacks}, {@code
+ * chain}): {@code {"task", "args", "kwargs", "options", "immutable", "subtask_type"}}. Options
+ * Celery fills in when it freezes a signature ({@code task_id}, {@code reply_to}, {@code queue},
+ * {@code link}, {@code link_error}, {@code group_id}) are read from {@code options}.
  */
 public record Signature(
     String task,
@@ -41,10 +41,15 @@ public record Signature(
     if (args != null && !(args instanceof List)
         || kwargs != null && !(kwargs instanceof Map)
         || options != null && !(options instanceof Map)) {
-      throw new MalformedMessageException("signature of " + task + " has args/kwargs/options of the wrong type");
+      throw new MalformedMessageException(
+          "signature of " + task + " has args/kwargs/options of the wrong type");
     }
-    return new Signature(task, (List<Object>) args, (Map<String, Object>) kwargs,
-        (Map<String, Object>) options, Boolean.TRUE.equals(m.get("immutable")),
+    return new Signature(
+        task,
+        (List<Object>) args,
+        (Map<String, Object>) kwargs,
+        (Map<String, Object>) options,
+        Boolean.TRUE.equals(m.get("immutable")),
         m.get("subtask_type") instanceof String s ? s : null);
   }
 

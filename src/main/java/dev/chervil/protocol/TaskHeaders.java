@@ -62,7 +62,9 @@ public record TaskHeaders(
     return b;
   }
 
-  /** Mutable assembly of headers; {@code lang} defaults to "py" because that is what peers expect. */
+  /**
+   * Mutable assembly of headers; {@code lang} defaults to "py" because that is what peers expect.
+   */
   public static final class Builder {
     private final String task;
     private final String id;
@@ -90,29 +92,118 @@ public record TaskHeaders(
       this.id = id;
     }
 
-    public Builder lang(String v) { lang = v; return this; }
-    public Builder shadow(String v) { shadow = v; return this; }
-    public Builder eta(OffsetDateTime v) { eta = v; return this; }
-    public Builder expires(OffsetDateTime v) { expires = v; return this; }
-    public Builder group(String v) { group = v; return this; }
-    public Builder groupIndex(Integer v) { groupIndex = v; return this; }
-    public Builder retries(int v) { retries = v; return this; }
-    public Builder timelimit(TimeLimit v) { timelimit = v; return this; }
-    public Builder rootId(String v) { rootId = v; return this; }
-    public Builder parentId(String v) { parentId = v; return this; }
-    public Builder argsrepr(String v) { argsrepr = v; return this; }
-    public Builder kwargsrepr(String v) { kwargsrepr = v; return this; }
-    public Builder origin(String v) { origin = v; return this; }
-    public Builder ignoreResult(boolean v) { ignoreResult = v; return this; }
-    public Builder replacedTaskNesting(Integer v) { replacedTaskNesting = v; return this; }
-    public Builder stampedHeaders(List<String> v) { stampedHeaders = v; return this; }
-    public Builder stamps(Map<String, Object> v) { stamps = v; return this; }
-    public Builder extra(Map<String, Object> v) { extra = v; return this; }
+    public Builder lang(String v) {
+      lang = v;
+      return this;
+    }
+
+    public Builder shadow(String v) {
+      shadow = v;
+      return this;
+    }
+
+    public Builder eta(OffsetDateTime v) {
+      eta = v;
+      return this;
+    }
+
+    public Builder expires(OffsetDateTime v) {
+      expires = v;
+      return this;
+    }
+
+    public Builder group(String v) {
+      group = v;
+      return this;
+    }
+
+    public Builder groupIndex(Integer v) {
+      groupIndex = v;
+      return this;
+    }
+
+    public Builder retries(int v) {
+      retries = v;
+      return this;
+    }
+
+    public Builder timelimit(TimeLimit v) {
+      timelimit = v;
+      return this;
+    }
+
+    public Builder rootId(String v) {
+      rootId = v;
+      return this;
+    }
+
+    public Builder parentId(String v) {
+      parentId = v;
+      return this;
+    }
+
+    public Builder argsrepr(String v) {
+      argsrepr = v;
+      return this;
+    }
+
+    public Builder kwargsrepr(String v) {
+      kwargsrepr = v;
+      return this;
+    }
+
+    public Builder origin(String v) {
+      origin = v;
+      return this;
+    }
+
+    public Builder ignoreResult(boolean v) {
+      ignoreResult = v;
+      return this;
+    }
+
+    public Builder replacedTaskNesting(Integer v) {
+      replacedTaskNesting = v;
+      return this;
+    }
+
+    public Builder stampedHeaders(List<String> v) {
+      stampedHeaders = v;
+      return this;
+    }
+
+    public Builder stamps(Map<String, Object> v) {
+      stamps = v;
+      return this;
+    }
+
+    public Builder extra(Map<String, Object> v) {
+      extra = v;
+      return this;
+    }
 
     public TaskHeaders build() {
-      return new TaskHeaders(lang, task, id, shadow, eta, expires, group, groupIndex, retries,
-          timelimit, rootId, parentId, argsrepr, kwargsrepr, origin, ignoreResult,
-          replacedTaskNesting, stampedHeaders, stamps, extra);
+      return new TaskHeaders(
+          lang,
+          task,
+          id,
+          shadow,
+          eta,
+          expires,
+          group,
+          groupIndex,
+          retries,
+          timelimit,
+          rootId,
+          parentId,
+          argsrepr,
+          kwargsrepr,
+          origin,
+          ignoreResult,
+          replacedTaskNesting,
+          stampedHeaders,
+          stamps,
+          extra);
     }
   }
 }

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Unmodifiable copies that keep nulls and order. JSON from Python carries {@code None} anywhere,
- * so {@code List.copyOf}/{@code Map.copyOf}, which refuse nulls, are not usable for wire values.
+ * Unmodifiable copies that keep nulls and order. JSON from Python carries {@code None} anywhere, so
+ * {@code List.copyOf}/{@code Map.copyOf}, which refuse nulls, are not usable for wire values.
  */
 public final class Values {
   private Values() {}

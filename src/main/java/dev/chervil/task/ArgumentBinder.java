@@ -28,8 +28,13 @@ public final class ArgumentBinder {
     }
     List<Param> params = task.params();
     if (args.size() > params.size()) {
-      throw new ArgumentMismatchException(task.name() + "() takes " + params.size()
-          + " positional arguments but " + args.size() + " were given");
+      throw new ArgumentMismatchException(
+          task.name()
+              + "() takes "
+              + params.size()
+              + " positional arguments but "
+              + args.size()
+              + " were given");
     }
     Set<String> known = new HashSet<>();
     Object[] bound = new Object[params.size()];
@@ -76,9 +81,16 @@ public final class ArgumentBinder {
   }
 
   private static ArgumentMismatchException mismatch(TaskDefinition task, Param p, Object value) {
-    String got = value == null ? "null" : value.getClass().getSimpleName() + " " + abbreviate(value);
-    return new ArgumentMismatchException(task.name() + "() argument '" + p.name() + "' must be "
-        + p.type().getSimpleName() + ", got " + got);
+    String got =
+        value == null ? "null" : value.getClass().getSimpleName() + " " + abbreviate(value);
+    return new ArgumentMismatchException(
+        task.name()
+            + "() argument '"
+            + p.name()
+            + "' must be "
+            + p.type().getSimpleName()
+            + ", got "
+            + got);
   }
 
   private static String abbreviate(Object value) {
@@ -93,9 +105,12 @@ public final class ArgumentBinder {
     for (LogicalType t : List.of(LogicalType.Integer, LogicalType.Float, LogicalType.Boolean)) {
       m.coercionConfigFor(t).setCoercion(CoercionInputShape.String, CoercionAction.Fail);
     }
-    m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
-    m.coercionConfigFor(LogicalType.Textual).setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
-    m.coercionConfigFor(LogicalType.Boolean).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+    m.coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+    m.coercionConfigFor(LogicalType.Textual)
+        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+    m.coercionConfigFor(LogicalType.Boolean)
+        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
     return m;
   }
 }

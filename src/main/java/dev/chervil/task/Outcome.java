@@ -23,7 +23,9 @@ public sealed interface Outcome {
     }
   }
 
-  /** The soft limit fired and the task let {@link SoftTimeLimitExceeded} (or an interrupt) escape. */
+  /**
+   * The soft limit fired and the task let {@link SoftTimeLimitExceeded} (or an interrupt) escape.
+   */
   record SoftTimedOut(TaskError error) implements Outcome {
     public String label() {
       return "soft-timeout";
@@ -54,7 +56,8 @@ public sealed interface Outcome {
   }
 
   /** The task asked to run again ({@link TaskContext#retry}) or autoretry matched its exception. */
-  record RetryRequested(Duration countdown, TaskError cause, Integer maxRetries) implements Outcome {
+  record RetryRequested(Duration countdown, TaskError cause, Integer maxRetries)
+      implements Outcome {
     public String label() {
       return "retry";
     }

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * cancel hooks that make a soft limit reach code {@link Thread#interrupt()} cannot (a JDBC
  * statement's {@code cancel()}, a socket's {@code close()}).
  *
- * <p>Threads: the task's own thread calls the task-side methods; the limit scheduler calls
- * {@link #cancel(String)} from another thread. Hooks registered after cancellation run at once.
+ * <p>Threads: the task's own thread calls the task-side methods; the limit scheduler calls {@link
+ * #cancel(String)} from another thread. Hooks registered after cancellation run at once.
  */
 public final class TaskContext {
   private static final Logger log = LoggerFactory.getLogger(TaskContext.class);

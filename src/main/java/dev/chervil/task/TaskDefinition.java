@@ -65,15 +65,50 @@ public record TaskDefinition(
       return this;
     }
 
-    public Builder queue(String q) { queue = q; return this; }
-    public Builder timeLimits(TimeLimits l) { limits = l; return this; }
-    public Builder acksLate(boolean v) { acksLate = v; return this; }
-    public Builder ignoreResult(boolean v) { ignoreResult = v; return this; }
-    public Builder maxRetries(int v) { maxRetries = v; return this; }
-    public Builder defaultRetryDelay(Duration d) { defaultRetryDelay = d; return this; }
-    public Builder retryBackoff(Duration base) { retryBackoff = base; return this; }
-    public Builder retryBackoffMax(Duration max) { retryBackoffMax = max; return this; }
-    public Builder retryJitter(boolean v) { retryJitter = v; return this; }
+    public Builder queue(String q) {
+      queue = q;
+      return this;
+    }
+
+    public Builder timeLimits(TimeLimits l) {
+      limits = l;
+      return this;
+    }
+
+    public Builder acksLate(boolean v) {
+      acksLate = v;
+      return this;
+    }
+
+    public Builder ignoreResult(boolean v) {
+      ignoreResult = v;
+      return this;
+    }
+
+    public Builder maxRetries(int v) {
+      maxRetries = v;
+      return this;
+    }
+
+    public Builder defaultRetryDelay(Duration d) {
+      defaultRetryDelay = d;
+      return this;
+    }
+
+    public Builder retryBackoff(Duration base) {
+      retryBackoff = base;
+      return this;
+    }
+
+    public Builder retryBackoffMax(Duration max) {
+      retryBackoffMax = max;
+      return this;
+    }
+
+    public Builder retryJitter(boolean v) {
+      retryJitter = v;
+      return this;
+    }
 
     public Builder autoretryFor(Class<? extends Throwable> type) {
       autoretryFor.add(type);
@@ -81,8 +116,18 @@ public record TaskDefinition(
     }
 
     public TaskDefinition handler(TaskHandler handler) {
-      TaskOptions options = new TaskOptions(queue, limits, acksLate, ignoreResult, autoretryFor,
-          maxRetries, defaultRetryDelay, retryBackoff, retryBackoffMax, retryJitter);
+      TaskOptions options =
+          new TaskOptions(
+              queue,
+              limits,
+              acksLate,
+              ignoreResult,
+              autoretryFor,
+              maxRetries,
+              defaultRetryDelay,
+              retryBackoff,
+              retryBackoffMax,
+              retryJitter);
       return new TaskDefinition(name, params, varArgs, handler, options);
     }
   }

@@ -26,8 +26,17 @@ public record TaskOptions(
 
   /** Celery's defaults: max_retries 3, default_retry_delay 180 s, backoff max 600 s, jitter on. */
   public static final TaskOptions DEFAULTS =
-      new TaskOptions(null, TimeLimits.NONE, null, false, List.of(), 3,
-          java.time.Duration.ofSeconds(180), null, java.time.Duration.ofSeconds(600), true);
+      new TaskOptions(
+          null,
+          TimeLimits.NONE,
+          null,
+          false,
+          List.of(),
+          3,
+          java.time.Duration.ofSeconds(180),
+          null,
+          java.time.Duration.ofSeconds(600),
+          true);
 
   public TaskOptions {
     limits = limits == null ? TimeLimits.NONE : limits;

@@ -29,8 +29,12 @@ public final class TaskRegistry {
       return register((TaskModule) type.getDeclaredConstructor().newInstance());
     } catch (ReflectiveOperationException | ClassCastException e) {
       throw new IllegalArgumentException(
-          "cannot load task module " + className + ": it must implement "
-              + TaskModule.class.getName() + " and have a public no-argument constructor", e);
+          "cannot load task module "
+              + className
+              + ": it must implement "
+              + TaskModule.class.getName()
+              + " and have a public no-argument constructor",
+          e);
     }
   }
 

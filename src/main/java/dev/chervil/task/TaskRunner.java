@@ -25,7 +25,8 @@ public final class TaskRunner {
     try {
       args = ArgumentBinder.bind(task, request.args(), request.kwargs());
     } catch (ArgumentMismatchException e) {
-      return new Outcome.Failed(new TaskError("TypeError", e.getMessage(), "builtins", null, java.util.List.of()));
+      return new Outcome.Failed(
+          new TaskError("TypeError", e.getMessage(), "builtins", null, java.util.List.of()));
     }
     ctx.bindTo(Thread.currentThread());
     try {
@@ -37,7 +38,8 @@ public final class TaskRunner {
       return failure(task, ctx, t);
     } finally {
       ctx.unbind();
-      Thread.interrupted(); // a soft limit's interrupt must not leak into the next task on this thread
+      Thread.interrupted(); // a soft limit's interrupt must not leak into the next task on this
+      // thread
     }
   }
 
@@ -58,7 +60,11 @@ public final class TaskRunner {
 
   private static TaskError softTimeLimit(Throwable t) {
     TaskError raw = TaskError.of(t);
-    return new TaskError("SoftTimeLimitExceeded", "soft time limit exceeded",
-        "celery.exceptions", raw.traceback(), raw.lineage());
+    return new TaskError(
+        "SoftTimeLimitExceeded",
+        "soft time limit exceeded",
+        "celery.exceptions",
+        raw.traceback(),
+        raw.lineage());
   }
 }

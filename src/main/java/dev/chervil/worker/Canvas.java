@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>A signature's frozen options are honoured: {@code task_id} (the caller may already hold its
- * AsyncResult), {@code reply_to}, {@code queue} (else the default queue {@code celery}),
- * {@code group_id}, {@code group_index}, {@code time_limit}, {@code soft_time_limit}.
+ * AsyncResult), {@code reply_to}, {@code queue} (else the default queue {@code celery}), {@code
+ * group_id}, {@code group_index}, {@code time_limit}, {@code soft_time_limit}.
  */
 final class Canvas {
   private static final Logger log = LoggerFactory.getLogger(Canvas.class);
@@ -74,7 +74,11 @@ final class Canvas {
     }
   }
 
-  private void send(TaskMessage parent, Map<String, Object> dict, Object value, boolean onlyValue,
+  private void send(
+      TaskMessage parent,
+      Map<String, Object> dict,
+      Object value,
+      boolean onlyValue,
       List<Map<String, Object>> chainRest) {
     try {
       Signature sig = Signature.fromMap(dict);
@@ -85,28 +89,38 @@ final class Canvas {
         transport.declareQueue(QueueSpec.durable(queue));
       }
       transport.publish("", queue, CeleryJsonCodec.encode(next));
-      log.info("event=canvas-sent parent={} task={} name={} queue={}", parent.id(), next.id(),
-          next.task(), queue);
+      log.info(
+          "event=canvas-sent parent={} task={} name={} queue={}",
+          parent.id(),
+          next.id(),
+          next.task(),
+          queue);
     } catch (MalformedMessageException | RuntimeException e) {
-      log.error("event=canvas-failed parent={} signature={} reason=\"{}\"", parent.id(), dict, e.toString());
+      log.error(
+          "event=canvas-failed parent={} signature={} reason=\"{}\"",
+          parent.id(),
+          dict,
+          e.toString());
     }
   }
 
-  private static TaskMessage message(TaskMessage parent, Signature sig, List<Object> args,
-      List<Map<String, Object>> chainRest) {
-    String id = sig.option("task_id") != null ? sig.option("task_id") : UUID.randomUUID().toString();
-    TaskHeaders headers = TaskHeaders.builder(sig.task(), id)
-        .rootId(parent.headers().rootId() != null ? parent.headers().rootId() : parent.id())
-        .parentId(parent.id())
-        .group(sig.option("group_id"))
-        .groupIndex(sig.options().get("group_index") instanceof Number n ? n.intValue() : null)
-        .timelimit(new TimeLimit(number(sig, "time_limit"), number(sig, "soft_time_limit")))
-        .argsrepr(String.valueOf(args))
-        .kwargsrepr(String.valueOf(sig.kwargs()))
-        .build();
+  private static TaskMessage message(
+      TaskMessage parent, Signature sig, List<Object> args, List<Map<String, Object>> chainRest) {
+    String id =
+        sig.option("task_id") != null ? sig.option("task_id") : UUID.randomUUID().toString();
+    TaskHeaders headers =
+        TaskHeaders.builder(sig.task(), id)
+            .rootId(parent.headers().rootId() != null ? parent.headers().rootId() : parent.id())
+            .parentId(parent.id())
+            .group(sig.option("group_id"))
+            .groupIndex(sig.options().get("group_index") instanceof Number n ? n.intValue() : null)
+            .timelimit(new TimeLimit(number(sig, "time_limit"), number(sig, "soft_time_limit")))
+            .argsrepr(String.valueOf(args))
+            .kwargsrepr(String.valueOf(sig.kwargs()))
+            .build();
     Embed embed = new Embed(sig.linked("link"), sig.linked("link_error"), chainRest, null);
-    return new TaskMessage(headers, args, sig.kwargs(), embed,
-        MessageProperties.json(id, sig.option("reply_to")));
+    return new TaskMessage(
+        headers, args, sig.kwargs(), embed, MessageProperties.json(id, sig.option("reply_to")));
   }
 
   private static Double number(Signature sig, String key) {

@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A chord header task settled: its part goes into the result backend and, if it was the last,
- * the body is called with every result in header order, or failed with ChordError when a member
- * failed, as Celery does. The join lives in the backend, so Python and Java workers can fill one
- * chord together. Only for backends that join chords; the intake refuses chord members otherwise.
+ * A chord header task settled: its part goes into the result backend and, if it was the last, the
+ * body is called with every result in header order, or failed with ChordError when a member failed,
+ * as Celery does. The join lives in the backend, so Python and Java workers can fill one chord
+ * together. Only for backends that join chords; the intake refuses chord members otherwise.
  */
 final class ChordJoin {
   private static final Logger log = LoggerFactory.getLogger(ChordJoin.class);
@@ -42,10 +42,12 @@ final class ChordJoin {
     Optional<List<ChordPart>> parts;
     Signature sig;
     try {
-      parts = backend.joinChord(group, m.headers().groupIndex(), new ChordPart(m.id(), state, result));
+      parts =
+          backend.joinChord(group, m.headers().groupIndex(), new ChordPart(m.id(), state, result));
       sig = Signature.fromMap(body);
     } catch (MalformedMessageException | RuntimeException e) {
-      log.error("event=chord-join-failed group={} task={} reason=\"{}\"", group, m.id(), e.toString());
+      log.error(
+          "event=chord-join-failed group={} task={} reason=\"{}\"", group, m.id(), e.toString());
       return;
     }
     if (parts.isEmpty()) {
@@ -54,16 +56,20 @@ final class ChordJoin {
     String bodyId = sig.option("task_id");
     Optional<ChordPart> failed = parts.get().stream().filter(ChordPart::failsTheChord).findFirst();
     if (failed.isPresent()) {
-      TaskError error = TaskError.celery("ChordError", "Dependency " + failed.get().taskId() + " raised "
-          + describe(failed.get().result()));
+      TaskError error =
+          TaskError.celery(
+              "ChordError",
+              "Dependency " + failed.get().taskId() + " raised " + describe(failed.get().result()));
       if (bodyId != null) {
         results.failure(bodyId, sig.option("reply_to"), error);
       }
       canvas.onChordFailure(m, sig, bodyId);
-      log.warn("event=chord-failed group={} body={} reason=\"{}\"", group, sig.task(), error.message());
+      log.warn(
+          "event=chord-failed group={} body={} reason=\"{}\"", group, sig.task(), error.message());
     } else {
       canvas.callChordBody(m, body, parts.get().stream().map(ChordPart::result).toList());
-      log.info("event=chord-complete group={} body={} parts={}", group, sig.task(), parts.get().size());
+      log.info(
+          "event=chord-complete group={} body={} parts={}", group, sig.task(), parts.get().size());
     }
   }
 
@@ -71,8 +77,10 @@ final class ChordJoin {
   private static String describe(Object result) {
     if (result instanceof Map<?, ?> exc && exc.get("exc_type") != null) {
       Object message = exc.get("exc_message");
-      String text = message instanceof List<?> l && l.size() == 1 ? String.valueOf(l.getFirst())
-          : String.valueOf(message);
+      String text =
+          message instanceof List<?> l && l.size() == 1
+              ? String.valueOf(l.getFirst())
+              : String.valueOf(message);
       return exc.get("exc_type") + "('" + text + "')";
     }
     return String.valueOf(result);

@@ -32,7 +32,8 @@ final class Dispatcher implements AutoCloseable {
   private final TimeLimits defaultLimits;
   private final Semaphore slots;
   private final LinkedBlockingQueue<Accepted> ready = new LinkedBlockingQueue<>();
-  private final ExecutorService settle = Executors.newSingleThreadExecutor(daemon("chervil-settler"));
+  private final ExecutorService settle =
+      Executors.newSingleThreadExecutor(daemon("chervil-settler"));
   private final Thread thread;
   private volatile boolean open = true;
 
@@ -106,10 +107,11 @@ final class Dispatcher implements AutoCloseable {
 
   private void run(Accepted a) {
     if (Expiry.isExpired(a.message())) {
-      settle.execute(() -> {
-        settler.revokeExpired(a);
-        slots.release();
-      });
+      settle.execute(
+          () -> {
+            settler.revokeExpired(a);
+            slots.release();
+          });
       return;
     }
     TaskRequest request = toRequest(a);
@@ -125,25 +127,36 @@ final class Dispatcher implements AutoCloseable {
     if (!settler.acksLate(a)) {
       a.delivery().ack(); // acked only once the pool has taken it, so a refused task is not lost
     }
-    outcome.whenCompleteAsync((o, error) -> {
-      try {
-        settler.settle(a, error == null ? o : new Outcome.Lost("pool error: " + error));
-      } catch (RuntimeException e) {
-        log.error("event=settle-failed task={} reason={}", request.id(), e.toString(), e);
-      } finally {
-        slots.release();
-      }
-    }, settle);
+    outcome.whenCompleteAsync(
+        (o, error) -> {
+          try {
+            settler.settle(a, error == null ? o : new Outcome.Lost("pool error: " + error));
+          } catch (RuntimeException e) {
+            log.error("event=settle-failed task={} reason={}", request.id(), e.toString(), e);
+          } finally {
+            slots.release();
+          }
+        },
+        settle);
   }
 
   private TaskRequest toRequest(Accepted a) {
     TaskMessage m = a.message();
-    TimeLimits limits = TimeLimits.ofSeconds(m.headers().timelimit().softSeconds(),
-            m.headers().timelimit().hardSeconds())
-        .orElse(a.task().options().limits())
-        .orElse(defaultLimits);
-    return new TaskRequest(m.id(), m.task(), m.args(), m.kwargs(), m.headers().retries(),
-        m.headers().rootId(), m.headers().parentId(), m.headers().group(), limits);
+    TimeLimits limits =
+        TimeLimits.ofSeconds(
+                m.headers().timelimit().softSeconds(), m.headers().timelimit().hardSeconds())
+            .orElse(a.task().options().limits())
+            .orElse(defaultLimits);
+    return new TaskRequest(
+        m.id(),
+        m.task(),
+        m.args(),
+        m.kwargs(),
+        m.headers().retries(),
+        m.headers().rootId(),
+        m.headers().parentId(),
+        m.headers().group(),
+        limits);
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -1,8 +1,8 @@
 package dev.chervil.worker;
 
 import dev.chervil.broker.Subscription;
-import dev.chervil.worker.Intake.Accepted;
 import dev.chervil.limits.DeadlineScheduler;
+import dev.chervil.worker.Intake.Accepted;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -32,14 +32,19 @@ final class EtaScheduler implements AutoCloseable {
     if (sub != null) {
       adjust(sub, +1);
     }
-    log.info("event=task-eta-held task={} name={} delay_ms={}", task.message().id(),
-        task.message().task(), delayMillis);
-    timer.schedule(Duration.ofMillis(delayMillis), () -> {
-      if (sub != null) {
-        adjust(sub, -1);
-      }
-      whenDue.accept(task);
-    });
+    log.info(
+        "event=task-eta-held task={} name={} delay_ms={}",
+        task.message().id(),
+        task.message().task(),
+        delayMillis);
+    timer.schedule(
+        Duration.ofMillis(delayMillis),
+        () -> {
+          if (sub != null) {
+            adjust(sub, -1);
+          }
+          whenDue.accept(task);
+        });
   }
 
   private static void adjust(Subscription sub, int delta) {

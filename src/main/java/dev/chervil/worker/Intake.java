@@ -12,15 +12,17 @@ import dev.chervil.task.TaskRegistry;
 import java.util.List;
 
 /**
- * The first look at a delivery: decode it, find its task, check its arguments. Everything that
- * can be known to be wrong before running is found here, so a bad message is rejected before it
- * is acked or holds a pool slot.
+ * The first look at a delivery: decode it, find its task, check its arguments. Everything that can
+ * be known to be wrong before running is found here, so a bad message is rejected before it is
+ * acked or holds a pool slot.
  */
 final class Intake {
   private final TaskRegistry registry;
   private final boolean joinsChords;
 
-  /** @param joinsChords whether the result backend can join chords (else members are refused) */
+  /**
+   * @param joinsChords whether the result backend can join chords (else members are refused)
+   */
   Intake(TaskRegistry registry, boolean joinsChords) {
     this.registry = registry;
     this.joinsChords = joinsChords;
@@ -33,10 +35,11 @@ final class Intake {
   record Accepted(Delivery delivery, TaskMessage message, TaskDefinition task) implements Verdict {}
 
   /**
-   * A message that will not run. {@code failure}, when present, is stored as the task's result so
-   * a caller waiting on it learns why instead of timing out.
+   * A message that will not run. {@code failure}, when present, is stored as the task's result so a
+   * caller waiting on it learns why instead of timing out.
    */
-  record Rejected(Delivery delivery, String taskId, String taskName, String reason, TaskError failure)
+  record Rejected(
+      Delivery delivery, String taskId, String taskName, String reason, TaskError failure)
       implements Verdict {}
 
   Verdict examine(Delivery delivery) {
@@ -51,22 +54,37 @@ final class Intake {
       // Celery joins chords in the result backend; with one that cannot (rpc://), a member that
       // ran would leave its body uncalled forever, so refuse it loudly instead.
       String body = String.valueOf(message.embed().chord().get("task"));
-      return new Rejected(delivery, message.id(), message.task(),
-          "chord member refused: the result backend cannot join chords, so body '" + body
+      return new Rejected(
+          delivery,
+          message.id(),
+          message.task(),
+          "chord member refused: the result backend cannot join chords, so body '"
+              + body
               + "' would never be called (use redis://)",
-          TaskError.celery("ChordError", "chords need a result backend that can join them"
-              + " (redis://); this worker's cannot (body " + body + ")"));
+          TaskError.celery(
+              "ChordError",
+              "chords need a result backend that can join them"
+                  + " (redis://); this worker's cannot (body "
+                  + body
+                  + ")"));
     }
     TaskDefinition task = registry.find(message.task()).orElse(null);
     if (task == null) {
-      return new Rejected(delivery, message.id(), message.task(),
+      return new Rejected(
+          delivery,
+          message.id(),
+          message.task(),
           "unknown task '" + message.task() + "' (not registered in this worker)",
           TaskError.celery("NotRegistered", "'" + message.task() + "'"));
     }
     try {
       ArgumentBinder.bind(task, message.args(), message.kwargs());
     } catch (ArgumentMismatchException e) {
-      return new Rejected(delivery, message.id(), message.task(), "wrong arguments: " + e.getMessage(),
+      return new Rejected(
+          delivery,
+          message.id(),
+          message.task(),
+          "wrong arguments: " + e.getMessage(),
           new TaskError("TypeError", e.getMessage(), "builtins", null, List.of()));
     }
     return new Accepted(delivery, message, task);

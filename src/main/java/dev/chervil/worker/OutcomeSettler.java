@@ -2,7 +2,6 @@ package dev.chervil.worker;
 
 import dev.chervil.backend.ResultBackend;
 import dev.chervil.backend.TaskState;
-import dev.chervil.broker.Delivery;
 import dev.chervil.broker.Transport;
 import dev.chervil.census.Census;
 import dev.chervil.census.CensusSource;
@@ -22,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * retry published as a new message. The policy, in one place:
  *
  * <ul>
- *   <li>ok, failed, soft and hard timeouts: result stored, message acked (Celery's
- *       {@code task_acks_on_failure_or_timeout}).
+ *   <li>ok, failed, soft and hard timeouts: result stored, message acked (Celery's {@code
+ *       task_acks_on_failure_or_timeout}).
  *   <li>lost (the child process died): with acks_late and reject_on_worker_lost the message is
  *       requeued and no result is stored; otherwise WorkerLostError is stored and it is acked.
  *   <li>retry: a copy with {@code retries + 1} and an ETA is published to the same queue before the
@@ -41,8 +40,13 @@ final class OutcomeSettler {
   private final ChordJoin chords;
   private final CensusSource pool;
 
-  OutcomeSettler(Transport transport, ResultBackend backend, ResultWriter results,
-      WorkerConfig config, WorkerStats stats, CensusSource pool) {
+  OutcomeSettler(
+      Transport transport,
+      ResultBackend backend,
+      ResultWriter results,
+      WorkerConfig config,
+      WorkerStats stats,
+      CensusSource pool) {
     this.pool = pool;
     this.transport = transport;
     this.results = results;
@@ -77,7 +81,8 @@ final class OutcomeSettler {
         if (acksLate(a) && config.rejectOnWorkerLost()) {
           a.delivery().reject(true);
           stats.requeued.increment();
-          log.warn("event=task-requeued task={} name={} reason=\"{}\"", m.id(), m.task(), lost.reason());
+          log.warn(
+              "event=task-requeued task={} name={} reason=\"{}\"", m.id(), m.task(), lost.reason());
         } else {
           fail(a, lost.error(), keep);
         }
@@ -85,17 +90,25 @@ final class OutcomeSettler {
       case Outcome.RetryRequested r -> retry(a, r, keep);
     }
     // The census on every settled task: a leak shows up in the log at the task that caused it.
-    log.info("event=task-settled task={} name={} outcome={} {}", m.id(), m.task(), outcome.label(),
+    log.info(
+        "event=task-settled task={} name={} outcome={} {}",
+        m.id(),
+        m.task(),
+        outcome.label(),
         Census.take(pool).toLogFields());
   }
 
   /** An expired message: REVOKED without running (Celery marks it so and acks it). */
   void revokeExpired(Accepted a) {
     results.revoked(a.message(), "expired");
-    chords.partDone(a.message(), TaskState.REVOKED, TaskError.celery("TaskRevokedError", "expired").toMeta());
+    chords.partDone(
+        a.message(), TaskState.REVOKED, TaskError.celery("TaskRevokedError", "expired").toMeta());
     stats.revoked.increment();
     a.delivery().ack();
-    log.info("event=task-expired task={} name={} expires={}", a.message().id(), a.message().task(),
+    log.info(
+        "event=task-expired task={} name={} expires={}",
+        a.message().id(),
+        a.message().task(),
         a.message().headers().expires());
   }
 
@@ -106,8 +119,12 @@ final class OutcomeSettler {
     stats.failed.increment();
     chords.partDone(a.message(), TaskState.FAILURE, error.toMeta());
     canvas.onFailure(a.message());
-    log.warn("event=task-failed task={} name={} exc_type={} reason=\"{}\"", a.message().id(),
-        a.message().task(), error.type(), error.message());
+    log.warn(
+        "event=task-failed task={} name={} exc_type={} reason=\"{}\"",
+        a.message().id(),
+        a.message().task(),
+        error.type(),
+        error.message());
     finish(a);
   }
 
@@ -115,24 +132,43 @@ final class OutcomeSettler {
     TaskMessage m = a.message();
     int max = r.maxRetries() != null ? r.maxRetries() : a.task().options().maxRetries();
     if (m.headers().retries() >= max) {
-      TaskError error = r.cause() != null ? r.cause() : TaskError.celery("MaxRetriesExceededError",
-          "Can't retry " + m.task() + "[" + m.id() + "] args:" + m.args() + " kwargs:" + m.kwargs());
+      TaskError error =
+          r.cause() != null
+              ? r.cause()
+              : TaskError.celery(
+                  "MaxRetriesExceededError",
+                  "Can't retry "
+                      + m.task()
+                      + "["
+                      + m.id()
+                      + "] args:"
+                      + m.args()
+                      + " kwargs:"
+                      + m.kwargs());
       fail(a, error, keep);
       return;
     }
-    TaskHeaders next = m.headers().toBuilder()
-        .retries(m.headers().retries() + 1)
-        .eta(OffsetDateTime.now(ZoneOffset.UTC).plus(r.countdown()))
-        .build();
+    TaskHeaders next =
+        m.headers().toBuilder()
+            .retries(m.headers().retries() + 1)
+            .eta(OffsetDateTime.now(ZoneOffset.UTC).plus(r.countdown()))
+            .build();
     TaskMessage again = new TaskMessage(next, m.args(), m.kwargs(), m.embed(), m.properties());
     transport.publish("", a.delivery().queue(), CeleryJsonCodec.encode(again));
     if (keep) {
-      results.retry(m, r.cause() != null ? r.cause() : TaskError.celery("Retry", "retry in "
-          + r.countdown().toMillis() + "ms"));
+      results.retry(
+          m,
+          r.cause() != null
+              ? r.cause()
+              : TaskError.celery("Retry", "retry in " + r.countdown().toMillis() + "ms"));
     }
     stats.retried.increment();
-    log.info("event=task-retry task={} name={} retries={} countdown_ms={}", m.id(), m.task(),
-        next.retries(), r.countdown().toMillis());
+    log.info(
+        "event=task-retry task={} name={} retries={} countdown_ms={}",
+        m.id(),
+        m.task(),
+        next.retries(),
+        r.countdown().toMillis());
     finish(a);
   }
 

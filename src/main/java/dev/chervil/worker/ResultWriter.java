@@ -39,15 +39,21 @@ final class ResultWriter {
     store(m, TaskState.REVOKED, TaskError.celery("TaskRevokedError", reason).toMeta(), null);
   }
 
-  /** For a message rejected before it became a {@link TaskMessage}'s run: only id and route known. */
+  /**
+   * For a message rejected before it became a {@link TaskMessage}'s run: only id and route known.
+   */
   void failure(String taskId, String replyTo, TaskError error) {
-    write(new ResultMeta(taskId, TaskState.FAILURE, error.toMeta(), error.traceback(), null, now()),
-        replyTo, taskId);
+    write(
+        new ResultMeta(taskId, TaskState.FAILURE, error.toMeta(), error.traceback(), null, now()),
+        replyTo,
+        taskId);
   }
 
   private void store(TaskMessage m, TaskState state, Object result, String traceback) {
-    String correlationId = m.properties() != null && m.properties().correlationId() != null
-        ? m.properties().correlationId() : m.id();
+    String correlationId =
+        m.properties() != null && m.properties().correlationId() != null
+            ? m.properties().correlationId()
+            : m.id();
     String replyTo = m.properties() == null ? null : m.properties().replyTo();
     write(new ResultMeta(m.id(), state, result, traceback, null, now()), replyTo, correlationId);
   }
@@ -56,7 +62,10 @@ final class ResultWriter {
     try {
       backend.store(meta, replyTo, correlationId);
     } catch (RuntimeException e) {
-      log.error("event=result-store-failed task={} state={} reason={}", meta.taskId(), meta.status(),
+      log.error(
+          "event=result-store-failed task={} state={} reason={}",
+          meta.taskId(),
+          meta.status(),
           e.toString());
     }
   }

@@ -39,10 +39,19 @@ public final class Worker implements AutoCloseable {
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private State state = State.NEW; // guarded by this
 
-  private enum State { NEW, RUNNING, DRAINED, CLOSED }
+  private enum State {
+    NEW,
+    RUNNING,
+    DRAINED,
+    CLOSED
+  }
 
-  public Worker(Transport transport, ExecutionPool pool, TaskRegistry registry,
-      ResultBackend backend, WorkerConfig config) {
+  public Worker(
+      Transport transport,
+      ExecutionPool pool,
+      TaskRegistry registry,
+      ResultBackend backend,
+      WorkerConfig config) {
     this.transport = transport;
     this.pool = pool;
     this.backend = backend;
@@ -68,8 +77,13 @@ public final class Worker implements AutoCloseable {
       subscriptions.put(queue, transport.consume(queue, prefetch, this::onDelivery));
     }
     state = State.RUNNING;
-    log.info("event=worker-started pid={} queues={} pool={} concurrency={} prefetch={} acks_late={}",
-        ProcessHandle.current().pid(), config.queues(), pool.kind(), pool.size(), prefetch,
+    log.info(
+        "event=worker-started pid={} queues={} pool={} concurrency={} prefetch={} acks_late={}",
+        ProcessHandle.current().pid(),
+        config.queues(),
+        pool.kind(),
+        pool.size(),
+        prefetch,
         config.acksLate());
   }
 
@@ -159,8 +173,12 @@ public final class Worker implements AutoCloseable {
    */
   private void reject(Rejected r) {
     stats.rejected.increment();
-    log.warn("event=message-rejected queue={} task={} name={} dead_letter={} reason=\"{}\"",
-        r.delivery().queue(), r.taskId(), r.taskName(), config.deadLetterExchange() != null,
+    log.warn(
+        "event=message-rejected queue={} task={} name={} dead_letter={} reason=\"{}\"",
+        r.delivery().queue(),
+        r.taskId(),
+        r.taskName(),
+        config.deadLetterExchange() != null,
         r.reason());
     if (r.failure() != null && r.taskId() != null) {
       var props = r.delivery().message().properties();

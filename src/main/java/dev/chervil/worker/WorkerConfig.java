@@ -5,13 +5,13 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * How a worker consumes and settles. Concurrency is the pool's size; the broker prefetch is
- * {@code concurrency × prefetchMultiplier}, Celery's {@code worker_prefetch_multiplier}.
+ * How a worker consumes and settles. Concurrency is the pool's size; the broker prefetch is {@code
+ * concurrency × prefetchMultiplier}, Celery's {@code worker_prefetch_multiplier}.
  *
- * @param acksLate ack after the outcome is decided instead of when the task starts (Celery's
- *     {@code task_acks_late}); a task's own option wins
- * @param rejectOnWorkerLost with acks_late, requeue a task whose process died instead of failing
- *     it with WorkerLostError (Celery's {@code task_reject_on_worker_lost})
+ * @param acksLate ack after the outcome is decided instead of when the task starts (Celery's {@code
+ *     task_acks_late}); a task's own option wins
+ * @param rejectOnWorkerLost with acks_late, requeue a task whose process died instead of failing it
+ *     with WorkerLostError (Celery's {@code task_reject_on_worker_lost})
  * @param deadLetterExchange where rejected messages go, declared with the queues; null for none
  */
 public record WorkerConfig(
@@ -26,7 +26,8 @@ public record WorkerConfig(
   public WorkerConfig {
     queues = List.copyOf(queues == null || queues.isEmpty() ? List.of("celery") : queues);
     if (prefetchMultiplier < 1) {
-      throw new IllegalArgumentException("prefetch multiplier must be at least 1: " + prefetchMultiplier);
+      throw new IllegalArgumentException(
+          "prefetch multiplier must be at least 1: " + prefetchMultiplier);
     }
     defaultLimits = defaultLimits == null ? TimeLimits.NONE : defaultLimits;
     drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
@@ -38,22 +39,40 @@ public record WorkerConfig(
   }
 
   public WorkerConfig withQueues(List<String> q) {
-    return new WorkerConfig(q, prefetchMultiplier, acksLate, rejectOnWorkerLost, defaultLimits,
-        deadLetterExchange, drainTimeout);
+    return new WorkerConfig(
+        q,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        deadLetterExchange,
+        drainTimeout);
   }
 
   public WorkerConfig withAcksLate(boolean late, boolean rejectLost) {
-    return new WorkerConfig(queues, prefetchMultiplier, late, rejectLost, defaultLimits,
-        deadLetterExchange, drainTimeout);
+    return new WorkerConfig(
+        queues,
+        prefetchMultiplier,
+        late,
+        rejectLost,
+        defaultLimits,
+        deadLetterExchange,
+        drainTimeout);
   }
 
   public WorkerConfig withDefaultLimits(TimeLimits limits) {
-    return new WorkerConfig(queues, prefetchMultiplier, acksLate, rejectOnWorkerLost, limits,
-        deadLetterExchange, drainTimeout);
+    return new WorkerConfig(
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        limits,
+        deadLetterExchange,
+        drainTimeout);
   }
 
   public WorkerConfig withDeadLetterExchange(String dlx) {
-    return new WorkerConfig(queues, prefetchMultiplier, acksLate, rejectOnWorkerLost, defaultLimits,
-        dlx, drainTimeout);
+    return new WorkerConfig(
+        queues, prefetchMultiplier, acksLate, rejectOnWorkerLost, defaultLimits, dlx, drainTimeout);
   }
 }

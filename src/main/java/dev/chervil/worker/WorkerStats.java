@@ -13,8 +13,14 @@ public final class WorkerStats {
   final LongAdder requeued = new LongAdder();
 
   /** A consistent-enough copy for tests, logs and {@code inspect}. */
-  public record Snapshot(long received, long rejected, long succeeded, long failed, long retried,
-      long revoked, long requeued) {
+  public record Snapshot(
+      long received,
+      long rejected,
+      long succeeded,
+      long failed,
+      long retried,
+      long revoked,
+      long requeued) {
     /** Messages whose handling is over, one way or another. */
     public long settled() {
       return rejected + succeeded + failed + retried + revoked + requeued;
@@ -22,7 +28,13 @@ public final class WorkerStats {
   }
 
   public Snapshot snapshot() {
-    return new Snapshot(received.sum(), rejected.sum(), succeeded.sum(), failed.sum(),
-        retried.sum(), revoked.sum(), requeued.sum());
+    return new Snapshot(
+        received.sum(),
+        rejected.sum(),
+        succeeded.sum(),
+        failed.sum(),
+        retried.sum(),
+        revoked.sum(),
+        requeued.sum());
   }
 }

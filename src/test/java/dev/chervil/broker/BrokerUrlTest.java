@@ -28,7 +28,8 @@ class BrokerUrlTest {
     assertEquals(
         new BrokerUrl.Amqp("localhost", 5672, "guest", "guest", "/"), BrokerUrl.parse("amqp://"));
     assertEquals(
-        new BrokerUrl.Amqp("rabbit", 5672, "guest", "guest", "/"), BrokerUrl.parse("pyamqp://rabbit"));
+        new BrokerUrl.Amqp("rabbit", 5672, "guest", "guest", "/"),
+        BrokerUrl.parse("pyamqp://rabbit"));
   }
 
   @Test

@@ -282,8 +282,13 @@ public abstract class TransportContractTest {
     Transport t = started();
     t.declareQueue(QueueSpec.durable(queue));
     // "0": RabbitMQ drops it unless a consumer can take it at once; there is no consumer yet.
-    t.publish("", queue, new WireMessage(
-        MessageProperties.json("stale", null).withExpiration("0"), Map.of(), "stale".getBytes(StandardCharsets.UTF_8)));
+    t.publish(
+        "",
+        queue,
+        new WireMessage(
+            MessageProperties.json("stale", null).withExpiration("0"),
+            Map.of(),
+            "stale".getBytes(StandardCharsets.UTF_8)));
     t.publish("", queue, message("fresh"));
     List<Delivery> got = new CopyOnWriteArrayList<>();
 
@@ -303,7 +308,8 @@ public abstract class TransportContractTest {
     queuesToDelete.add(queue + ".dead");
 
     TransportException e =
-        assertThrows(TransportException.class, () -> t.declareQueue(new QueueSpec(queue, true, dlx)));
+        assertThrows(
+            TransportException.class, () -> t.declareQueue(new QueueSpec(queue, true, dlx)));
 
     assertTrue(e.getMessage().contains("'" + queue + "'"), e.getMessage());
     assertTrue(e.getMessage().contains("x-dead-letter-exchange"), e.getMessage());
@@ -356,20 +362,20 @@ public abstract class TransportContractTest {
     t.start();
     t.declareQueue(QueueSpec.durable(queue));
     List<Delivery> got = new CopyOnWriteArrayList<>();
-    t.consume(queue, 1, d -> {
-      got.add(d);
-      d.ack();
-    });
+    t.consume(
+        queue,
+        1,
+        d -> {
+          got.add(d);
+          d.ack();
+        });
     t.consume(queue, 1, got::add);
     t.publish("", queue, message("1"));
     await().atMost(WAIT).until(() -> got.size() == 1);
 
     t.close();
 
-    await()
-        .pollInSameThread()
-        .atMost(WAIT)
-        .until(() -> newThreads(baseline).isEmpty());
+    await().pollInSameThread().atMost(WAIT).until(() -> newThreads(baseline).isEmpty());
   }
 
   private static List<String> newThreads(Set<Thread> baseline) {

@@ -31,8 +31,10 @@ class ChervilCommandTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String[] cmd : new String[][] {{"--help"}, {"worker", "--help"}, {"call", "--help"},
-        {"inspect", "census", "--help"}}) {
+    for (String[] cmd :
+        new String[][] {
+          {"--help"}, {"worker", "--help"}, {"call", "--help"}, {"inspect", "census", "--help"}
+        }) {
       Run r = run(cmd);
       assertEquals(ExitCodes.OK, r.code(), String.join(" ", cmd));
       assertTrue(r.out().contains("Usage:"), r.out());
@@ -55,7 +57,8 @@ class ChervilCommandTest {
 
   @Test
   void aSoftLimitReachesTheCaller() {
-    Run r = run("call", "chervil.debug.sleep", "--args", "[10]", "--soft-time-limit", "0.3", "--wait");
+    Run r =
+        run("call", "chervil.debug.sleep", "--args", "[10]", "--soft-time-limit", "0.3", "--wait");
     assertEquals(ExitCodes.TASK_FAILED, r.code());
     assertTrue(r.err().contains("SoftTimeLimitExceeded"), r.err());
   }
@@ -82,11 +85,14 @@ class ChervilCommandTest {
     // would; killing its session afterwards leaves nothing behind.
     Process shell = new ProcessBuilder("/usr/bin/setsid", "sh", "-c", "sleep 30 & wait").start();
     try {
-      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
           .until(() -> !dev.chervil.os.ProcFs.childrenOf(shell.pid()).isEmpty());
       Run r = run("inspect", "census", "--pid", Long.toString(shell.pid()));
       assertEquals(ExitCodes.OK, r.code(), r.err());
-      assertTrue(r.out().matches("(?s)pid=\\d+ children=1 zombies=0 orphans=0 fds=\\d+ threads=1 .*"), r.out());
+      assertTrue(
+          r.out().matches("(?s)pid=\\d+ children=1 zombies=0 orphans=0 fds=\\d+ threads=1 .*"),
+          r.out());
     } finally {
       dev.chervil.os.ProcessTree.kill(shell.pid(), java.time.Duration.ZERO);
       shell.destroyForcibly().waitFor();

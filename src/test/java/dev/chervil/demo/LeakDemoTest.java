@@ -21,9 +21,16 @@ class LeakDemoTest {
   @Test
   void naiveStrategyLeaksAndChervilsPoolsDoNot() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    LeakDemo demo = new LeakDemo(new DemoSettings(null, 2, 1_000_000, Duration.ofSeconds(1),
-        "chervil.demo.test", List.of("threads", "processes", "isolate-naive")),
-        new PrintStream(out, true, StandardCharsets.UTF_8));
+    LeakDemo demo =
+        new LeakDemo(
+            new DemoSettings(
+                null,
+                2,
+                1_000_000,
+                Duration.ofSeconds(1),
+                "chervil.demo.test",
+                List.of("threads", "processes", "isolate-naive")),
+            new PrintStream(out, true, StandardCharsets.UTF_8));
     List<StrategyReport> reports;
     try {
       reports = demo.run();
@@ -44,8 +51,12 @@ class LeakDemoTest {
     assertEquals(3, processes.maxChildren(), "two slots and the spare:\n" + text);
     assertTrue(naive.leaked(), "the naive strategy leaves its query processes behind:\n" + text);
     assertEquals(2, naive.leakedProcesses(), text);
-    assertTrue(text.contains("iter=1 strategy=processes outcome=timeout children=3 zombies=0 orphans=0"), text);
-    assertEquals(List.of(), ProcFs.childrenOf(ProcessHandle.current().pid()),
+    assertTrue(
+        text.contains("iter=1 strategy=processes outcome=timeout children=3 zombies=0 orphans=0"),
+        text);
+    assertEquals(
+        List.of(),
+        ProcFs.childrenOf(ProcessHandle.current().pid()),
         "after cleanup nothing of the demo is left");
   }
 }

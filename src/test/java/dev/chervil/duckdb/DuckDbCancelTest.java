@@ -29,13 +29,17 @@ class DuckDbCancelTest {
   void interruptAloneDoesNotStopALongQueryButTheCancelHookDoes() throws Exception {
     TaskContext ctx = new TaskContext(TaskRequest.of("q", "chervil.duckdb.query", List.of()));
     CompletableFuture<Object> query = new CompletableFuture<>();
-    Thread runner = Thread.ofPlatform().name("duckdb-query").start(() -> {
-      try {
-        query.complete(DuckDbQuery.run(ctx, DuckDbQuery.heavyQuery(1_000_000), 1));
-      } catch (Throwable t) {
-        query.complete(t);
-      }
-    });
+    Thread runner =
+        Thread.ofPlatform()
+            .name("duckdb-query")
+            .start(
+                () -> {
+                  try {
+                    query.complete(DuckDbQuery.run(ctx, DuckDbQuery.heavyQuery(1_000_000), 1));
+                  } catch (Throwable t) {
+                    query.complete(t);
+                  }
+                });
     Thread.sleep(500); // let the statement reach native code
     runner.interrupt();
     Thread.sleep(1500);

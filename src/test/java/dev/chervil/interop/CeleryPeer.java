@@ -13,9 +13,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Python's Celery 5.2, run as real processes from {@code src/test/resources/interop/celery_peer.py}:
- * a client that runs one scenario and prints one JSON line, or a worker. Every process is killed
- * with its descendants when done, so a failing test leaves no Python behind.
+ * Python's Celery 5.2, run as real processes from {@code
+ * src/test/resources/interop/celery_peer.py}: a client that runs one scenario and prints one JSON
+ * line, or a worker. Every process is killed with its descendants when done, so a failing test
+ * leaves no Python behind.
  */
 final class CeleryPeer {
   static final String PYTHON = "/usr/bin/python3";
@@ -25,8 +26,16 @@ final class CeleryPeer {
 
   /** A peer talking to {@code broker}, results through {@code backend}, on {@code queue}. */
   CeleryPeer(String broker, String backend, String queue) {
-    this.env = Map.of("PEER_BROKER", broker, "PEER_BACKEND", backend, "PEER_QUEUE", queue,
-        "PYTHONDONTWRITEBYTECODE", "1");
+    this.env =
+        Map.of(
+            "PEER_BROKER",
+            broker,
+            "PEER_BACKEND",
+            backend,
+            "PEER_QUEUE",
+            queue,
+            "PYTHONDONTWRITEBYTECODE",
+            "1");
   }
 
   /** Runs one client scenario and returns the JSON line it printed. */
@@ -39,8 +48,8 @@ final class CeleryPeer {
       }
       String text = new String(out, StandardCharsets.UTF_8).strip();
       if (p.exitValue() != 0 || text.isEmpty()) {
-        throw new AssertionError("python scenario " + scenario + " exited " + p.exitValue()
-            + " printing: " + text);
+        throw new AssertionError(
+            "python scenario " + scenario + " exited " + p.exitValue() + " printing: " + text);
       }
       return JSON.readTree(text.substring(text.lastIndexOf('\n') + 1));
     } finally {
@@ -48,11 +57,32 @@ final class CeleryPeer {
     }
   }
 
-  /** Starts {@code celery worker} (prefork, 2 processes: Celery enforces time limits only there). */
+  /**
+   * Starts {@code celery worker} (prefork, 2 processes: Celery enforces time limits only there).
+   */
   Process startWorker(String queue) throws IOException {
-    return start(List.of(PYTHON, "-m", "celery", "-A", "celery_peer", "worker", "-P", "prefork",
-        "-c", "2", "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle",
-        "-l", "WARNING", "-n", "peer-" + queue + "@%h"), ProcessBuilder.Redirect.INHERIT);
+    return start(
+        List.of(
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "celery_peer",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "2",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+            "-n",
+            "peer-" + queue + "@%h"),
+        ProcessBuilder.Redirect.INHERIT);
   }
 
   /** Kills {@code p} and everything it started (a Celery worker forks its pool), and reaps it. */
@@ -73,8 +103,11 @@ final class CeleryPeer {
   }
 
   private Process start(List<String> command, ProcessBuilder.Redirect stdout) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(scriptDir().toFile())
-        .redirectOutput(stdout).redirectError(ProcessBuilder.Redirect.INHERIT);
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .directory(scriptDir().toFile())
+            .redirectOutput(stdout)
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
     pb.environment().putAll(env);
     return pb.start();
   }

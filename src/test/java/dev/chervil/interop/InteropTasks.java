@@ -14,37 +14,61 @@ public final class InteropTasks implements TaskModule {
   @Override
   public void register(TaskRegistry registry) {
     registry
-        .register(TaskDefinition.named("proj.tasks.add").param("x", long.class).param("y", long.class)
-            .handler((ctx, a) -> (long) a[0] + (long) a[1]))
-        .register(TaskDefinition.named("proj.tasks.mul").param("x", long.class).param("y", long.class)
-            .handler((ctx, a) -> (long) a[0] * (long) a[1]))
-        .register(TaskDefinition.named("proj.tasks.tsum").param("values", List.class)
-            .handler((ctx, a) -> ((List<?>) a[0]).stream().mapToLong(v -> ((Number) v).longValue()).sum()))
-        .register(TaskDefinition.named("proj.tasks.errback").param("task_id", String.class)
-            .handler((ctx, a) -> "errback saw " + a[0]))
-        .register(TaskDefinition.named("proj.java.fail").param("message", String.class)
-            .handler((ctx, a) -> {
-              throw new IllegalStateException((String) a[0]);
-            }))
-        .register(TaskDefinition.named("proj.java.flaky").param("failures", int.class)
-            .handler((ctx, a) -> {
-              if (ctx.retries() < (int) a[0]) {
-                throw ctx.retry(Duration.ofMillis(200));
-              }
-              return "ok after " + ctx.retries() + " retries";
-            }))
-        .register(TaskDefinition.named("proj.java.sleep").param("seconds", double.class)
-            .handler((ctx, a) -> {
-              ctx.sleep(Duration.ofMillis(Math.round((double) a[0] * 1000)));
-              return a[0];
-            }))
-        .register(TaskDefinition.named("proj.java.spin").param("seconds", double.class)
-            .handler((ctx, a) -> {
-              long end = System.nanoTime() + Math.round((double) a[0] * 1e9);
-              while (System.nanoTime() < end) {
-                Thread.onSpinWait(); // deaf to interrupts: only the hard limit stops it
-              }
-              return a[0];
-            }));
+        .register(
+            TaskDefinition.named("proj.tasks.add")
+                .param("x", long.class)
+                .param("y", long.class)
+                .handler((ctx, a) -> (long) a[0] + (long) a[1]))
+        .register(
+            TaskDefinition.named("proj.tasks.mul")
+                .param("x", long.class)
+                .param("y", long.class)
+                .handler((ctx, a) -> (long) a[0] * (long) a[1]))
+        .register(
+            TaskDefinition.named("proj.tasks.tsum")
+                .param("values", List.class)
+                .handler(
+                    (ctx, a) ->
+                        ((List<?>) a[0]).stream().mapToLong(v -> ((Number) v).longValue()).sum()))
+        .register(
+            TaskDefinition.named("proj.tasks.errback")
+                .param("task_id", String.class)
+                .handler((ctx, a) -> "errback saw " + a[0]))
+        .register(
+            TaskDefinition.named("proj.java.fail")
+                .param("message", String.class)
+                .handler(
+                    (ctx, a) -> {
+                      throw new IllegalStateException((String) a[0]);
+                    }))
+        .register(
+            TaskDefinition.named("proj.java.flaky")
+                .param("failures", int.class)
+                .handler(
+                    (ctx, a) -> {
+                      if (ctx.retries() < (int) a[0]) {
+                        throw ctx.retry(Duration.ofMillis(200));
+                      }
+                      return "ok after " + ctx.retries() + " retries";
+                    }))
+        .register(
+            TaskDefinition.named("proj.java.sleep")
+                .param("seconds", double.class)
+                .handler(
+                    (ctx, a) -> {
+                      ctx.sleep(Duration.ofMillis(Math.round((double) a[0] * 1000)));
+                      return a[0];
+                    }))
+        .register(
+            TaskDefinition.named("proj.java.spin")
+                .param("seconds", double.class)
+                .handler(
+                    (ctx, a) -> {
+                      long end = System.nanoTime() + Math.round((double) a[0] * 1e9);
+                      while (System.nanoTime() < end) {
+                        Thread.onSpinWait(); // deaf to interrupts: only the hard limit stops it
+                      }
+                      return a[0];
+                    }));
   }
 }

@@ -43,14 +43,18 @@ class JavaToPythonTest {
     Services.requireRedis();
     Services.requirePythonCelery();
     rpcWorker = new CeleryPeer(Services.RABBITMQ_URL, "rpc://", RPC_QUEUE).startWorker(RPC_QUEUE);
-    redisWorker = new CeleryPeer(Services.RABBITMQ_URL, Services.REDIS_URL, REDIS_QUEUE).startWorker(REDIS_QUEUE);
+    redisWorker =
+        new CeleryPeer(Services.RABBITMQ_URL, Services.REDIS_URL, REDIS_QUEUE)
+            .startWorker(REDIS_QUEUE);
     rpc = Chervil.client(Services.RABBITMQ_URL, "rpc://");
     rpc.start();
     redis = Chervil.client(Services.RABBITMQ_URL, Services.REDIS_URL);
     redis.start();
     // The first call waits for each Python worker to come up and consume.
-    assertEquals(2L, number(rpc.task("proj.tasks.add").args(1, 1).queue(RPC_QUEUE).send().get(WAIT)));
-    assertEquals(2L, number(redis.task("proj.tasks.add").args(1, 1).queue(REDIS_QUEUE).send().get(WAIT)));
+    assertEquals(
+        2L, number(rpc.task("proj.tasks.add").args(1, 1).queue(RPC_QUEUE).send().get(WAIT)));
+    assertEquals(
+        2L, number(redis.task("proj.tasks.add").args(1, 1).queue(REDIS_QUEUE).send().get(WAIT)));
   }
 
   @AfterAll
@@ -58,9 +62,12 @@ class JavaToPythonTest {
     try {
       CeleryPeer.kill(rpcWorker);
       CeleryPeer.kill(redisWorker);
-      List<String> left = ProcessHandle.current().descendants()
-          .filter(h -> h.info().command().orElse("").contains("python"))
-          .map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList();
+      List<String> left =
+          ProcessHandle.current()
+              .descendants()
+              .filter(h -> h.info().command().orElse("").contains("python"))
+              .map(h -> h.pid() + " " + h.info().commandLine().orElse("?"))
+              .toList();
       assertEquals(List.of(), left, "python processes left behind");
     } finally {
       if (rpc != null) {
@@ -96,14 +103,22 @@ class JavaToPythonTest {
 
   @Test
   void keywordArguments() throws Exception {
-    assertEquals(42L, number(rpc.task("proj.tasks.add").kwargs(Map.of("x", 20, "y", 22))
-        .queue(RPC_QUEUE).send().get(WAIT)));
+    assertEquals(
+        42L,
+        number(
+            rpc.task("proj.tasks.add")
+                .kwargs(Map.of("x", 20, "y", 22))
+                .queue(RPC_QUEUE)
+                .send()
+                .get(WAIT)));
   }
 
   @Test
   void aPythonExceptionSurfacesWithItsTypeAndMessage() {
-    TaskFailedException e = assertThrows(TaskFailedException.class,
-        () -> onRedis("proj.tasks.fail", "boom from python").send().get(WAIT));
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () -> onRedis("proj.tasks.fail", "boom from python").send().get(WAIT));
     assertEquals("ValueError", e.excType());
     assertTrue(e.getMessage().contains("boom from python"), e.getMessage());
   }
@@ -111,14 +126,18 @@ class JavaToPythonTest {
   @Test
   void countdownIsHonouredByPython() throws Exception {
     long start = System.nanoTime();
-    assertEquals(4L, number(onRpc("proj.tasks.add", 2, 2).countdown(Duration.ofMillis(1500)).send().get(WAIT)));
+    assertEquals(
+        4L,
+        number(onRpc("proj.tasks.add", 2, 2).countdown(Duration.ofMillis(1500)).send().get(WAIT)));
     assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 1400);
   }
 
   @Test
   void softTimeLimitSetInJavaIsHonouredByPython() {
-    TaskFailedException e = assertThrows(TaskFailedException.class,
-        () -> onRpc("proj.tasks.sleep", 10).timeLimits(0.5, null).send().get(WAIT));
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () -> onRpc("proj.tasks.sleep", 10).timeLimits(0.5, null).send().get(WAIT));
     assertEquals("SoftTimeLimitExceeded", e.excType());
   }
 
@@ -140,12 +159,17 @@ class JavaToPythonTest {
 
   @Test
   void chainOverRedis() throws Exception {
-    assertEquals(50L, number(redis.chain(onRedis("proj.tasks.add", 2, 3), onRedis("proj.tasks.mul", 10)).get(WAIT)));
+    assertEquals(
+        50L,
+        number(
+            redis.chain(onRedis("proj.tasks.add", 2, 3), onRedis("proj.tasks.mul", 10)).get(WAIT)));
   }
 
   @Test
   void chainOverRpcRepliesToTheSender() throws Exception {
-    assertEquals(60L, number(rpc.chain(onRpc("proj.tasks.add", 3, 3), onRpc("proj.tasks.mul", 10)).get(WAIT)));
+    assertEquals(
+        60L,
+        number(rpc.chain(onRpc("proj.tasks.add", 3, 3), onRpc("proj.tasks.mul", 10)).get(WAIT)));
   }
 
   @Test
@@ -163,8 +187,11 @@ class JavaToPythonTest {
 
   @Test
   void chordJoinsInPythonThroughRedis() throws Exception {
-    List<TaskCall> header = List.of(onRedis("proj.tasks.add", 0, 0), onRedis("proj.tasks.add", 1, 1),
-        onRedis("proj.tasks.add", 2, 2));
+    List<TaskCall> header =
+        List.of(
+            onRedis("proj.tasks.add", 0, 0),
+            onRedis("proj.tasks.add", 1, 1),
+            onRedis("proj.tasks.add", 2, 2));
     assertEquals(6L, number(redis.chord(header, onRedis("proj.tasks.tsum")).get(WAIT)));
   }
 
@@ -172,13 +199,20 @@ class JavaToPythonTest {
   @Test
   void aChordFilledByPythonAndJavaWorkersTogether() throws Exception {
     String javaQueue = "interop.java.chord." + UUID.randomUUID();
-    try (Worker java = Chervil.worker(Services.RABBITMQ_URL, Services.REDIS_URL,
-        PoolSpec.of(PoolKind.THREADS, 2), new TaskRegistry().register(new InteropTasks()),
-        WorkerConfig.defaults().withQueues(List.of(javaQueue)))) {
+    try (Worker java =
+        Chervil.worker(
+            Services.RABBITMQ_URL,
+            Services.REDIS_URL,
+            PoolSpec.of(PoolKind.THREADS, 2),
+            new TaskRegistry().register(new InteropTasks()),
+            WorkerConfig.defaults().withQueues(List.of(javaQueue)))) {
       java.start();
-      List<TaskCall> header = List.of(onRedis("proj.tasks.add", 1, 1), onRedis("proj.tasks.add", 2, 2),
-          redis.task("proj.tasks.add").args(3, 3).queue(javaQueue),
-          redis.task("proj.tasks.add").args(4, 4).queue(javaQueue));
+      List<TaskCall> header =
+          List.of(
+              onRedis("proj.tasks.add", 1, 1),
+              onRedis("proj.tasks.add", 2, 2),
+              redis.task("proj.tasks.add").args(3, 3).queue(javaQueue),
+              redis.task("proj.tasks.add").args(4, 4).queue(javaQueue));
       TaskCall body = redis.task("proj.tasks.tsum").queue(javaQueue);
       assertEquals(20L, number(redis.chord(header, body).get(WAIT)));
     }
@@ -186,8 +220,10 @@ class JavaToPythonTest {
 
   @Test
   void chordOverRpcIsRefusedWithAClearError() {
-    UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-        () -> rpc.chord(List.of(onRpc("proj.tasks.add", 1, 1)), onRpc("proj.tasks.tsum")));
+    UnsupportedOperationException e =
+        assertThrows(
+            UnsupportedOperationException.class,
+            () -> rpc.chord(List.of(onRpc("proj.tasks.add", 1, 1)), onRpc("proj.tasks.tsum")));
     assertTrue(e.getMessage().contains("redis://"), e.getMessage());
   }
 }

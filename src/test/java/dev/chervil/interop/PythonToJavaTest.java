@@ -41,22 +41,36 @@ class PythonToJavaTest {
     Services.requireRabbitMq();
     Services.requireRedis();
     Services.requirePythonCelery();
-    PoolSpec processes = new PoolSpec(PoolKind.PROCESSES, 2, List.of(InteropTasks.class.getName()),
-        false, false, null, null);
-    rpcWorker = Chervil.worker(Services.RABBITMQ_URL, "rpc://", processes,
-        WorkerConfig.defaults().withQueues(List.of(RPC_QUEUE)));
+    PoolSpec processes =
+        new PoolSpec(
+            PoolKind.PROCESSES, 2, List.of(InteropTasks.class.getName()), false, false, null, null);
+    rpcWorker =
+        Chervil.worker(
+            Services.RABBITMQ_URL,
+            "rpc://",
+            processes,
+            WorkerConfig.defaults().withQueues(List.of(RPC_QUEUE)));
     rpcWorker.start();
-    redisWorker = Chervil.worker(Services.RABBITMQ_URL, Services.REDIS_URL, PoolSpec.of(PoolKind.THREADS, 2),
-        new TaskRegistry().register(new InteropTasks()),
-        WorkerConfig.defaults().withQueues(List.of(REDIS_QUEUE)));
+    redisWorker =
+        Chervil.worker(
+            Services.RABBITMQ_URL,
+            Services.REDIS_URL,
+            PoolSpec.of(PoolKind.THREADS, 2),
+            new TaskRegistry().register(new InteropTasks()),
+            WorkerConfig.defaults().withQueues(List.of(REDIS_QUEUE)));
     redisWorker.start();
     // Warm both workers the way the tests will use them (connections, threads pool at full size),
     // so the baseline below is the steady state.
     assertEquals(5, overRpc("add").path("result").asInt());
     assertEquals("[0,2,4,6,8]", overRedis("group").path("result").toString());
     int expected = expectedChildren();
-    await().pollInSameThread().atMost(WAIT).until(() -> rpcWorker.pool().ownedChildPids().size() == expected
-        && Census.take(rpcWorker.pool()).children() == expected);
+    await()
+        .pollInSameThread()
+        .atMost(WAIT)
+        .until(
+            () ->
+                rpcWorker.pool().ownedChildPids().size() == expected
+                    && Census.take(rpcWorker.pool()).children() == expected);
     baseline = new CensusBaseline(Census.take(rpcWorker.pool()));
   }
 
@@ -85,7 +99,8 @@ class PythonToJavaTest {
   }
 
   static JsonNode overRedis(String scenario) throws Exception {
-    return new CeleryPeer(Services.RABBITMQ_URL, Services.REDIS_URL, REDIS_QUEUE).run(scenario, WAIT);
+    return new CeleryPeer(Services.RABBITMQ_URL, Services.REDIS_URL, REDIS_QUEUE)
+        .run(scenario, WAIT);
   }
 
   @Test
@@ -191,7 +206,9 @@ class PythonToJavaTest {
     JsonNode seen = overRedis("link_error");
     JsonNode result = seen.path("result");
     assertTrue(result.path("failed_id").asText().length() > 30, seen.toString());
-    assertEquals("errback saw " + result.path("failed_id").asText(), result.path("errback").asText(),
+    assertEquals(
+        "errback saw " + result.path("failed_id").asText(),
+        result.path("errback").asText(),
         seen.toString());
   }
 

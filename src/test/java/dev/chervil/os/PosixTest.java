@@ -127,8 +127,8 @@ class PosixTest {
 
   /**
    * setsid(2) detaches the caller from its terminal, so it runs in a child JVM, the way a pool
-   * child would call it first thing. A ProcessBuilder child does not lead a process group, so
-   * the first call succeeds; the second fails because a session leader leads its group.
+   * child would call it first thing. A ProcessBuilder child does not lead a process group, so the
+   * first call succeeds; the second fails because a session leader leads its group.
    */
   @Test
   void setsidMakesAChildJvmASessionLeaderOnce() throws Exception {

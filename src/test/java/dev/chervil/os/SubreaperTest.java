@@ -84,7 +84,8 @@ class SubreaperTest {
     ProcStat reused = new ProcStat(701, 'Z', SELF, 701, 701, 99); // pid 701 had start time 12
 
     assertEquals(List.of(), Subreaper.stale(Map.of(), List.of(first, reused)));
-    assertEquals(List.of(first), Subreaper.stale(Map.of(700L, 11L, 701L, 12L), List.of(first, reused)));
+    assertEquals(
+        List.of(first), Subreaper.stale(Map.of(700L, 11L, 701L, 12L), List.of(first, reused)));
   }
 
   @Test
@@ -124,7 +125,7 @@ class SubreaperTest {
   }
 
   private static void awaitZombieChild(long pid) {
-    eventually().until(() -> ProcFs.stat(pid)
-        .filter(s -> s.isZombie() && s.ppid() == SELF).isPresent());
+    eventually()
+        .until(() -> ProcFs.stat(pid).filter(s -> s.isZombie() && s.ppid() == SELF).isPresent());
   }
 }

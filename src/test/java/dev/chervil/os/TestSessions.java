@@ -26,8 +26,8 @@ final class TestSessions {
 
   /**
    * Runs {@code sh -c script} through {@code /usr/bin/setsid}. A ProcessBuilder child is not a
-   * process group leader, so setsid(1) calls setsid(2) in place instead of forking: the shell
-   * keeps the pid the JDK knows, and that pid is the session id.
+   * process group leader, so setsid(1) calls setsid(2) in place instead of forking: the shell keeps
+   * the pid the JDK knows, and that pid is the session id.
    */
   static Process start(String script) throws IOException {
     Process leader =
@@ -52,23 +52,26 @@ final class TestSessions {
   /** Waits for one member matching {@code filter}. */
   static ProcStat awaitMember(long sid, Predicate<ProcStat> filter) {
     return eventually()
-        .until(() -> ProcFs.inSession(sid).stream().filter(filter).findFirst(),
+        .until(
+            () -> ProcFs.inSession(sid).stream().filter(filter).findFirst(),
             java.util.Optional::isPresent)
         .orElseThrow();
   }
 
   /**
-   * Kills whatever is left of the session, lets the JDK reap the leader, reaps adopted zombies,
-   * and asserts that nothing of the session remains, not even a zombie.
+   * Kills whatever is left of the session, lets the JDK reap the leader, reaps adopted zombies, and
+   * asserts that nothing of the session remains, not even a zombie.
    */
   static void cleanUp(Process leader) throws InterruptedException {
     long sid = leader.pid();
     ProcessTree.kill(sid, Duration.ZERO);
     leader.waitFor();
-    eventually().until(() -> {
-      Subreaper.reapAdopted(Set.of(sid));
-      return ProcFs.inSession(sid).isEmpty();
-    });
+    eventually()
+        .until(
+            () -> {
+              Subreaper.reapAdopted(Set.of(sid));
+              return ProcFs.inSession(sid).isEmpty();
+            });
   }
 
   private static long sessionOf(long pid) {

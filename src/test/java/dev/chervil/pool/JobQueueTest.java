@@ -28,7 +28,8 @@ class JobQueueTest {
     assertFalse(jobs.open(), "opens once");
     jobs.submit(request("a"));
     jobs.drain(Duration.ZERO);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> jobs.submit(request("late")));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> jobs.submit(request("late")));
     assertTrue(e.getMessage().contains("DRAINING"), e.getMessage());
   }
 

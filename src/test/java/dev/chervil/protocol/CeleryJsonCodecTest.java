@@ -19,9 +19,9 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fixtures in src/test/resources/protocol are what Celery 5.2 itself builds
- * ({@code app.amqp.as_task_v2}, body as kombu's json serializer writes it): headers, properties and
- * the exact body bytes.
+ * Fixtures in src/test/resources/protocol are what Celery 5.2 itself builds ({@code
+ * app.amqp.as_task_v2}, body as kombu's json serializer writes it): headers, properties and the
+ * exact body bytes.
  */
 class CeleryJsonCodecTest {
 
@@ -65,9 +65,12 @@ class CeleryJsonCodecTest {
     for (String name : List.of("celery52-add", "celery52-full")) {
       WireMessage celery = fixture(name);
       WireMessage ours = CeleryJsonCodec.encode(CeleryJsonCodec.decode(celery));
-      assertEquals(celery.headers().keySet(), ours.headers().keySet(), name + ": same header names");
+      assertEquals(
+          celery.headers().keySet(), ours.headers().keySet(), name + ": same header names");
       assertEquals(tree(celery.body()), tree(ours.body()), name + ": same body");
-      assertEquals(CeleryJsonCodec.decode(celery).headers(), CeleryJsonCodec.decode(ours).headers(),
+      assertEquals(
+          CeleryJsonCodec.decode(celery).headers(),
+          CeleryJsonCodec.decode(ours).headers(),
           name + ": same header values");
       assertEquals("application/json", ours.properties().contentType());
       assertEquals("utf-8", ours.properties().contentEncoding());
@@ -78,8 +81,11 @@ class CeleryJsonCodecTest {
 
   @Test
   void writesTimelimitAsHardThenSoftAndExpiresAsAmqpExpiration() throws Exception {
-    TaskHeaders h = TaskHeaders.builder("t", "id-1").timelimit(new TimeLimit(10.0, null))
-        .expires(OffsetDateTime.now().plusSeconds(60)).build();
+    TaskHeaders h =
+        TaskHeaders.builder("t", "id-1")
+            .timelimit(new TimeLimit(10.0, null))
+            .expires(OffsetDateTime.now().plusSeconds(60))
+            .build();
     WireMessage w = CeleryJsonCodec.encode(new TaskMessage(h, List.of(), Map.of(), null, null));
     assertEquals(java.util.Arrays.asList(10.0, null), w.headers().get("timelimit"));
     long ttl = Long.parseLong(w.properties().expiration());
@@ -89,10 +95,12 @@ class CeleryJsonCodecTest {
 
   @Test
   void refusesPickleAndOtherContentTypes() {
-    for (String type : List.of("application/x-python-serialize", "application/x-yaml",
-        "application/x-msgpack")) {
-      MalformedMessageException e = assertThrows(MalformedMessageException.class,
-          () -> CeleryJsonCodec.decode(with(fixture("celery52-add"), type, w -> {})));
+    for (String type :
+        List.of("application/x-python-serialize", "application/x-yaml", "application/x-msgpack")) {
+      MalformedMessageException e =
+          assertThrows(
+              MalformedMessageException.class,
+              () -> CeleryJsonCodec.decode(with(fixture("celery52-add"), type, w -> {})));
       assertTrue(e.getMessage().contains(type), e.getMessage());
     }
   }
@@ -121,27 +129,37 @@ class CeleryJsonCodecTest {
 
   @Test
   void resultMetaRoundTripsAndReadsCelerysNaiveDates() throws Exception {
-    String celery = "{\"status\": \"FAILURE\", \"result\": {\"exc_type\": \"ValueError\", "
-        + "\"exc_message\": [\"bad\"], \"exc_module\": \"builtins\"}, \"traceback\": \"Traceback...\", "
-        + "\"children\": [], \"date_done\": \"2026-11-25T12:00:31.123456\", \"task_id\": \"t-1\"}";
+    String celery =
+        "{\"status\": \"FAILURE\", \"result\": {\"exc_type\": \"ValueError\", "
+            + "\"exc_message\": [\"bad\"], \"exc_module\": \"builtins\"}, \"traceback\": \"Traceback...\", "
+            + "\"children\": [], \"date_done\": \"2026-11-25T12:00:31.123456\", \"task_id\": \"t-1\"}";
     ResultMeta meta = CeleryJsonCodec.decodeResult(celery.getBytes(StandardCharsets.UTF_8), null);
     assertEquals(TaskState.FAILURE, meta.status());
     assertEquals("t-1", meta.taskId());
     assertEquals(OffsetDateTime.parse("2026-11-25T12:00:31.123456Z"), meta.dateDone());
     JsonNode ours = tree(CeleryJsonCodec.encodeResult(meta));
-    assertEquals(List.of("status", "result", "traceback", "children", "date_done", "task_id"),
+    assertEquals(
+        List.of("status", "result", "traceback", "children", "date_done", "task_id"),
         iterator(ours.fieldNames()));
     assertEquals(tree(celery.getBytes(StandardCharsets.UTF_8)).get("result"), ours.get("result"));
-    assertNull(CeleryJsonCodec.decodeResult(CeleryJsonCodec.encodeResult(
-        new ResultMeta("t-2", TaskState.SUCCESS, 5, null, null, null)), null).traceback());
-    assertThrows(MalformedMessageException.class,
-        () -> CeleryJsonCodec.decodeResult("{\"status\": \"WEIRD\"}".getBytes(StandardCharsets.UTF_8), "x"));
+    assertNull(
+        CeleryJsonCodec.decodeResult(
+                CeleryJsonCodec.encodeResult(
+                    new ResultMeta("t-2", TaskState.SUCCESS, 5, null, null, null)),
+                null)
+            .traceback());
+    assertThrows(
+        MalformedMessageException.class,
+        () ->
+            CeleryJsonCodec.decodeResult(
+                "{\"status\": \"WEIRD\"}".getBytes(StandardCharsets.UTF_8), "x"));
   }
 
   // ---- fixtures ----
 
   private static void assertReason(String expected, WireMessage w) {
-    MalformedMessageException e = assertThrows(MalformedMessageException.class, () -> CeleryJsonCodec.decode(w));
+    MalformedMessageException e =
+        assertThrows(MalformedMessageException.class, () -> CeleryJsonCodec.decode(w));
     assertTrue(e.getMessage().contains(expected), "reason was: " + e.getMessage());
   }
 
@@ -154,23 +172,42 @@ class CeleryJsonCodecTest {
     return new WireMessage(w.properties(), w.headers(), json.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static WireMessage with(WireMessage w, String contentType, Consumer<Map<String, Object>> edit) {
+  private static WireMessage with(
+      WireMessage w, String contentType, Consumer<Map<String, Object>> edit) {
     Map<String, Object> headers = new LinkedHashMap<>(w.headers());
     edit.accept(headers);
     MessageProperties p = w.properties();
-    return new WireMessage(new MessageProperties(contentType, p.contentEncoding(), p.correlationId(),
-        p.replyTo(), p.deliveryMode(), p.priority(), p.expiration()), headers, w.body());
+    return new WireMessage(
+        new MessageProperties(
+            contentType,
+            p.contentEncoding(),
+            p.correlationId(),
+            p.replyTo(),
+            p.deliveryMode(),
+            p.priority(),
+            p.expiration()),
+        headers,
+        w.body());
   }
 
   @SuppressWarnings("unchecked")
   static WireMessage fixture(String name) throws IOException {
-    try (InputStream in = CeleryJsonCodecTest.class.getResourceAsStream("/protocol/" + name + ".json")) {
+    try (InputStream in =
+        CeleryJsonCodecTest.class.getResourceAsStream("/protocol/" + name + ".json")) {
       Map<String, Object> f = CeleryJsonCodec.mapper().readValue(in, Map.class);
       Map<String, Object> p = (Map<String, Object>) f.get("properties");
-      MessageProperties props = new MessageProperties((String) p.get("content_type"),
-          (String) p.get("content_encoding"), (String) p.get("correlation_id"), (String) p.get("reply_to"),
-          2, null, null);
-      return new WireMessage(props, (Map<String, Object>) f.get("headers"),
+      MessageProperties props =
+          new MessageProperties(
+              (String) p.get("content_type"),
+              (String) p.get("content_encoding"),
+              (String) p.get("correlation_id"),
+              (String) p.get("reply_to"),
+              2,
+              null,
+              null);
+      return new WireMessage(
+          props,
+          (Map<String, Object>) f.get("headers"),
           ((String) f.get("body")).getBytes(StandardCharsets.UTF_8));
     }
   }

@@ -23,6 +23,7 @@ class LoggedProblemsTest {
     }
     assertEquals(2, lines.size(), lines.toString());
     assertTrue(lines.get(0).contains("WARN") && lines.get(0).endsWith("event=odd"), lines.get(0));
-    assertTrue(lines.get(1).contains("ERROR") && lines.get(1).endsWith("event=broken"), lines.get(1));
+    assertTrue(
+        lines.get(1).contains("ERROR") && lines.get(1).endsWith("event=broken"), lines.get(1));
   }
 }

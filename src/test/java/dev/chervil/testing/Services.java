@@ -28,8 +28,10 @@ public final class Services {
 
   /** Python's Celery and redis modules under /usr/bin/python3 (Debian's python3-celery). */
   public static void requirePythonCelery() {
-    require(pythonCeleryImports(), "/usr/bin/python3 cannot import celery and redis"
-        + " (apt-get install python3-celery python3-redis)");
+    require(
+        pythonCeleryImports(),
+        "/usr/bin/python3 cannot import celery and redis"
+            + " (apt-get install python3-celery python3-redis)");
   }
 
   private static void require(String name, int port) {
@@ -45,8 +47,11 @@ public final class Services {
 
   private static boolean pythonCeleryImports() {
     try {
-      Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import celery, redis")
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p =
+          new ProcessBuilder("/usr/bin/python3", "-c", "import celery, redis")
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (IOException e) {
       return false;

@@ -35,8 +35,16 @@ abstract class BadInputContract extends WorkerFixture {
   }
 
   enum Bad {
-    MALFORMED_JSON, BODY_NOT_A_TRIPLE, MISSING_TASK_HEADER, MISSING_ID_HEADER, PICKLE, YAML,
-    UNKNOWN_TASK, WRONG_ARGUMENT_COUNT, WRONG_ARGUMENT_TYPE, UNEXPECTED_KWARG,
+    MALFORMED_JSON,
+    BODY_NOT_A_TRIPLE,
+    MISSING_TASK_HEADER,
+    MISSING_ID_HEADER,
+    PICKLE,
+    YAML,
+    UNKNOWN_TASK,
+    WRONG_ARGUMENT_COUNT,
+    WRONG_ARGUMENT_TYPE,
+    UNEXPECTED_KWARG,
     CHORD_MEMBER_WITHOUT_A_JOINING_BACKEND
   }
 
@@ -46,30 +54,38 @@ abstract class BadInputContract extends WorkerFixture {
     List<Delivery> dead = new CopyOnWriteArrayList<>();
     try (Transport raw = Chervil.transport(brokerUrl())) {
       raw.start();
-      Subscription deadLetters = raw.consume(queue + ".dead", 10, d -> {
-        dead.add(d);
-        d.ack();
-      });
+      Subscription deadLetters =
+          raw.consume(
+              queue + ".dead",
+              10,
+              d -> {
+                dead.add(d);
+                d.ack();
+              });
       TaskMessage good = client.task("proj.tasks.add").args(1, 2).queue(queue).message();
       raw.publish("", queue, spoil(bad, good));
 
-      String expected = switch (bad) {
-        case UNKNOWN_TASK -> "NotRegistered";
-        case WRONG_ARGUMENT_COUNT, WRONG_ARGUMENT_TYPE, UNEXPECTED_KWARG -> "TypeError";
-        case CHORD_MEMBER_WITHOUT_A_JOINING_BACKEND -> "ChordError";
-        default -> null; // undecodable: no id or route to answer to
-      };
+      String expected =
+          switch (bad) {
+            case UNKNOWN_TASK -> "NotRegistered";
+            case WRONG_ARGUMENT_COUNT, WRONG_ARGUMENT_TYPE, UNEXPECTED_KWARG -> "TypeError";
+            case CHORD_MEMBER_WITHOUT_A_JOINING_BACKEND -> "ChordError";
+            default -> null; // undecodable: no id or route to answer to
+          };
       if (expected != null) {
         // The caller learns why at once instead of waiting forever.
-        TaskFailedException e = assertThrows(TaskFailedException.class,
-            () -> client.result(good.id()).get(WAIT));
+        TaskFailedException e =
+            assertThrows(TaskFailedException.class, () -> client.result(good.id()).get(WAIT));
         assertEquals(expected, e.excType());
       }
       await().atMost(10, SECONDS).until(() -> dead.size() == 1);
       await().atMost(10, SECONDS).until(() -> worker.stats().rejected() == 1);
       deadLetters.close();
     }
-    assertEquals(3, ((Number) client.task("proj.tasks.add").args(1, 2).queue(queue).send().get(WAIT)).intValue());
+    assertEquals(
+        3,
+        ((Number) client.task("proj.tasks.add").args(1, 2).queue(queue).send().get(WAIT))
+            .intValue());
     assertCensusAtBaseline();
   }
 
@@ -89,14 +105,23 @@ abstract class BadInputContract extends WorkerFixture {
       case WRONG_ARGUMENT_COUNT -> body = "[[1, 2, 3], {}, {}]".getBytes(StandardCharsets.UTF_8);
       case WRONG_ARGUMENT_TYPE -> body = "[[1, \"two\"], {}, {}]".getBytes(StandardCharsets.UTF_8);
       case UNEXPECTED_KWARG -> body = "[[1, 2], {\"z\": 3}, {}]".getBytes(StandardCharsets.UTF_8);
-      case CHORD_MEMBER_WITHOUT_A_JOINING_BACKEND -> body = ("[[1, 2], {}, {\"chord\": {\"task\": \"proj.tasks.tsum\","
-          + " \"args\": [], \"kwargs\": {}, \"options\": {}}}]").getBytes(StandardCharsets.UTF_8);
+      case CHORD_MEMBER_WITHOUT_A_JOINING_BACKEND ->
+          body =
+              ("[[1, 2], {}, {\"chord\": {\"task\": \"proj.tasks.tsum\","
+                      + " \"args\": [], \"kwargs\": {}, \"options\": {}}}]")
+                  .getBytes(StandardCharsets.UTF_8);
     }
     return new WireMessage(p, headers, body);
   }
 
   private static MessageProperties withType(MessageProperties p, String type, String encoding) {
-    return new MessageProperties(type, encoding, p.correlationId(), p.replyTo(), p.deliveryMode(),
-        p.priority(), p.expiration());
+    return new MessageProperties(
+        type,
+        encoding,
+        p.correlationId(),
+        p.replyTo(),
+        p.deliveryMode(),
+        p.priority(),
+        p.expiration());
   }
 }

@@ -32,7 +32,12 @@ class ProcessWorkerTest {
   ChervilClient client;
 
   void start(WorkerConfig config) throws Exception {
-    worker = Chervil.worker(broker, "rpc://", PoolSpec.of(PoolKind.PROCESSES, 2), config.withQueues(List.of(queue)));
+    worker =
+        Chervil.worker(
+            broker,
+            "rpc://",
+            PoolSpec.of(PoolKind.PROCESSES, 2),
+            config.withQueues(List.of(queue)));
     worker.start();
     client = Chervil.client(broker, "rpc://");
     client.start();
@@ -53,15 +58,32 @@ class ProcessWorkerTest {
   void hardLimitAndLostChildAreSettledAsFailuresAndThePoolHeals() throws Exception {
     start(WorkerConfig.defaults());
     int expected = ((ProcessPool) worker.pool()).expectedChildren();
-    await().pollInSameThread().atMost(WAIT).until(() -> worker.pool().ownedChildPids().size() == expected
-        && Census.take(worker.pool()).children() == expected);
+    await()
+        .pollInSameThread()
+        .atMost(WAIT)
+        .until(
+            () ->
+                worker.pool().ownedChildPids().size() == expected
+                    && Census.take(worker.pool()).children() == expected);
     CensusBaseline baseline = new CensusBaseline(Census.take(worker.pool()));
-    assertEquals(List.of(5), client.task("chervil.debug.echo").args(5).queue(queue).send().get(WAIT));
-    TaskFailedException hard = assertThrows(TaskFailedException.class, () -> client.task("chervil.debug.spawn_sleep")
-        .args(600).queue(queue).timeLimits(null, 0.5).send().get(WAIT));
+    assertEquals(
+        List.of(5), client.task("chervil.debug.echo").args(5).queue(queue).send().get(WAIT));
+    TaskFailedException hard =
+        assertThrows(
+            TaskFailedException.class,
+            () ->
+                client
+                    .task("chervil.debug.spawn_sleep")
+                    .args(600)
+                    .queue(queue)
+                    .timeLimits(null, 0.5)
+                    .send()
+                    .get(WAIT));
     assertEquals("TimeLimitExceeded", hard.excType());
-    TaskFailedException lost = assertThrows(TaskFailedException.class,
-        () -> client.task("chervil.debug.exit").args(9).queue(queue).send().get(WAIT));
+    TaskFailedException lost =
+        assertThrows(
+            TaskFailedException.class,
+            () -> client.task("chervil.debug.exit").args(9).queue(queue).send().get(WAIT));
     assertEquals("WorkerLostError", lost.excType());
     CensusAssertions.assertBackToBaseline(baseline, worker.pool(), expected, WAIT);
   }

@@ -43,8 +43,10 @@ class RedisBackendWorkerTest extends WorkerFixture {
   @Test
   void resultsAndFailuresTravelThroughRedis() throws Exception {
     assertEquals(5, ((Number) add(2, 3).send().get(WAIT)).intValue());
-    TaskFailedException e = assertThrows(TaskFailedException.class,
-        () -> client.task("chervil.debug.fail").args("boom").queue(queue).send().get(WAIT));
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () -> client.task("chervil.debug.fail").args("boom").queue(queue).send().get(WAIT));
     assertEquals("IllegalStateException", e.excType());
     assertCensusAtBaseline();
   }
@@ -68,7 +70,8 @@ class RedisBackendWorkerTest extends WorkerFixture {
     AsyncResult result = client.chord(List.of(add(1, 1), failing, add(2, 2)), body);
     TaskFailedException e = assertThrows(TaskFailedException.class, () -> result.get(WAIT));
     assertEquals("ChordError", e.excType());
-    assertTrue(e.getMessage().contains(failing.id()) && e.getMessage().contains("boom"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(failing.id()) && e.getMessage().contains("boom"), e.getMessage());
     assertEquals("errback saw " + body.id(), client.result(errback.id()).get(WAIT));
     assertCensusAtBaseline();
   }

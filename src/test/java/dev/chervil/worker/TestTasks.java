@@ -19,42 +19,68 @@ final class TestTasks {
   TaskRegistry registry() {
     return new TaskRegistry()
         .register(new dev.chervil.debug.DebugTasks())
-        .register(TaskDefinition.named("proj.tasks.add").param("x", long.class).param("y", long.class)
-            .handler((ctx, a) -> (long) a[0] + (long) a[1]))
-        .register(TaskDefinition.named("proj.tasks.tsum").param("values", List.class)
-            .handler((ctx, a) -> ((List<?>) a[0]).stream().mapToLong(v -> ((Number) v).longValue()).sum()))
-        .register(TaskDefinition.named("test.errback").param("task_id", String.class)
-            .handler((ctx, a) -> "errback saw " + a[0]))
-        .register(TaskDefinition.named("test.count").param("n", int.class).handler((ctx, a) -> {
-          runs.computeIfAbsent(a[0], k -> new AtomicInteger()).incrementAndGet();
-          return a[0];
-        }))
-        .register(TaskDefinition.named("test.stamp").handler((ctx, a) -> {
-          startedAtMillis.add(System.currentTimeMillis());
-          runs.computeIfAbsent("stamp", k -> new AtomicInteger()).incrementAndGet();
-          return "ran";
-        }))
-        .register(TaskDefinition.named("test.catches_soft_limit").handler((ctx, a) -> {
-          try {
-            ctx.sleep(Duration.ofSeconds(30));
-            return "slept";
-          } catch (SoftTimeLimitExceeded e) {
-            return "cleaned";
-          }
-        }))
-        .register(TaskDefinition.named("test.retry_twice").handler((ctx, a) -> {
-          startedAtMillis.add(System.currentTimeMillis());
-          if (ctx.retries() < 2) {
-            throw ctx.retry(Duration.ofMillis(300));
-          }
-          return ctx.retries();
-        }))
-        .register(TaskDefinition.named("test.always_io_error")
-            .autoretryFor(IOException.class).maxRetries(2).retryBackoff(Duration.ofMillis(50))
-            .handler((ctx, a) -> {
-              runs.computeIfAbsent("io", k -> new AtomicInteger()).incrementAndGet();
-              throw new IOException("disk on fire");
-            }));
+        .register(
+            TaskDefinition.named("proj.tasks.add")
+                .param("x", long.class)
+                .param("y", long.class)
+                .handler((ctx, a) -> (long) a[0] + (long) a[1]))
+        .register(
+            TaskDefinition.named("proj.tasks.tsum")
+                .param("values", List.class)
+                .handler(
+                    (ctx, a) ->
+                        ((List<?>) a[0]).stream().mapToLong(v -> ((Number) v).longValue()).sum()))
+        .register(
+            TaskDefinition.named("test.errback")
+                .param("task_id", String.class)
+                .handler((ctx, a) -> "errback saw " + a[0]))
+        .register(
+            TaskDefinition.named("test.count")
+                .param("n", int.class)
+                .handler(
+                    (ctx, a) -> {
+                      runs.computeIfAbsent(a[0], k -> new AtomicInteger()).incrementAndGet();
+                      return a[0];
+                    }))
+        .register(
+            TaskDefinition.named("test.stamp")
+                .handler(
+                    (ctx, a) -> {
+                      startedAtMillis.add(System.currentTimeMillis());
+                      runs.computeIfAbsent("stamp", k -> new AtomicInteger()).incrementAndGet();
+                      return "ran";
+                    }))
+        .register(
+            TaskDefinition.named("test.catches_soft_limit")
+                .handler(
+                    (ctx, a) -> {
+                      try {
+                        ctx.sleep(Duration.ofSeconds(30));
+                        return "slept";
+                      } catch (SoftTimeLimitExceeded e) {
+                        return "cleaned";
+                      }
+                    }))
+        .register(
+            TaskDefinition.named("test.retry_twice")
+                .handler(
+                    (ctx, a) -> {
+                      startedAtMillis.add(System.currentTimeMillis());
+                      if (ctx.retries() < 2) {
+                        throw ctx.retry(Duration.ofMillis(300));
+                      }
+                      return ctx.retries();
+                    }))
+        .register(
+            TaskDefinition.named("test.always_io_error")
+                .autoretryFor(IOException.class)
+                .maxRetries(2)
+                .retryBackoff(Duration.ofMillis(50))
+                .handler(
+                    (ctx, a) -> {
+                      runs.computeIfAbsent("io", k -> new AtomicInteger()).incrementAndGet();
+                      throw new IOException("disk on fire");
+                    }));
   }
 
   int runsOf(Object key) {

@@ -6,21 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.chervil.Chervil;
 import dev.chervil.backend.TaskState;
 import dev.chervil.census.Census;
-import dev.chervil.census.CensusBaseline;
 import dev.chervil.client.AsyncResult;
-import dev.chervil.client.ChervilClient;
 import dev.chervil.client.TaskFailedException;
-import dev.chervil.pool.PoolKind;
-import dev.chervil.pool.PoolSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +23,10 @@ abstract class WorkerContract extends WorkerFixture {
 
   @Test
   void runsATaskAndReturnsItsResult() throws Exception {
-    assertEquals(5, ((Number) client.task("proj.tasks.add").args(2, 3).queue(queue).send().get(WAIT)).intValue());
+    assertEquals(
+        5,
+        ((Number) client.task("proj.tasks.add").args(2, 3).queue(queue).send().get(WAIT))
+            .intValue());
     assertCensusAtBaseline();
   }
 
@@ -53,25 +48,45 @@ abstract class WorkerContract extends WorkerFixture {
 
   @Test
   void softLimitIsCaughtByTheTask() throws Exception {
-    Object result = client.task("test.catches_soft_limit").queue(queue).timeLimits(0.3, null).send().get(WAIT);
+    Object result =
+        client.task("test.catches_soft_limit").queue(queue).timeLimits(0.3, null).send().get(WAIT);
     assertEquals("cleaned", result);
     assertCensusAtBaseline();
   }
 
   @Test
   void uncaughtSoftLimitFailsWithSoftTimeLimitExceeded() {
-    TaskFailedException e = assertThrows(TaskFailedException.class,
-        () -> client.task("chervil.debug.sleep").args(30).queue(queue).timeLimits(0.3, null).send().get(WAIT));
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () ->
+                client
+                    .task("chervil.debug.sleep")
+                    .args(30)
+                    .queue(queue)
+                    .timeLimits(0.3, null)
+                    .send()
+                    .get(WAIT));
     assertEquals("SoftTimeLimitExceeded", e.excType());
     assertCensusAtBaseline();
   }
 
   @Test
   void hardLimitInTheThreadPoolGivesTimeLimitExceededAndKeepsThePoolSize() throws Exception {
-    TaskFailedException e = assertThrows(TaskFailedException.class,
-        () -> client.task("chervil.debug.spin").args(2.5).queue(queue).timeLimits(null, 0.3).send().get(WAIT));
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () ->
+                client
+                    .task("chervil.debug.spin")
+                    .args(2.5)
+                    .queue(queue)
+                    .timeLimits(null, 0.3)
+                    .send()
+                    .get(WAIT));
     assertEquals("TimeLimitExceeded", e.excType());
-    assertEquals(1, Census.take(worker.pool()).abandoned(), "the stuck thread is counted as abandoned");
+    assertEquals(
+        1, Census.take(worker.pool()).abandoned(), "the stuck thread is counted as abandoned");
 
     // All THREADS slots still serve while the abandoned thread spins on.
     List<AsyncResult> sleepers = new ArrayList<>();
@@ -82,7 +97,8 @@ abstract class WorkerContract extends WorkerFixture {
     for (AsyncResult r : sleepers) {
       r.get(WAIT);
     }
-    assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 2000,
+    assertTrue(
+        Duration.ofNanos(System.nanoTime() - start).toMillis() < 2000,
         "four 0.5 s sleeps ran side by side on four slots");
     await().atMost(10, SECONDS).until(() -> worker.pool().abandonedThreads() == 0);
     assertCensusAtBaseline();
@@ -90,7 +106,8 @@ abstract class WorkerContract extends WorkerFixture {
 
   @Test
   void taskRequestedRetryRunsAgainAfterItsCountdown() throws Exception {
-    assertEquals(2, ((Number) client.task("test.retry_twice").queue(queue).send().get(WAIT)).intValue());
+    assertEquals(
+        2, ((Number) client.task("test.retry_twice").queue(queue).send().get(WAIT)).intValue());
     assertEquals(3, tasks.startedAtMillis.size());
     for (int i = 1; i < 3; i++) {
       long gap = tasks.startedAtMillis.get(i) - tasks.startedAtMillis.get(i - 1);
@@ -102,8 +119,10 @@ abstract class WorkerContract extends WorkerFixture {
 
   @Test
   void autoretryBacksOffThenFailsWithTheOriginalErrorAfterMaxRetries() {
-    TaskFailedException e = assertThrows(TaskFailedException.class,
-        () -> client.task("test.always_io_error").queue(queue).send().get(WAIT));
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () -> client.task("test.always_io_error").queue(queue).send().get(WAIT));
     assertEquals("IOException", e.excType());
     assertEquals("disk on fire", e.excMessage());
     assertEquals(3, tasks.runsOf("io"), "first run plus max_retries=2");
@@ -113,8 +132,11 @@ abstract class WorkerContract extends WorkerFixture {
   @Test
   void etaTaskRunsNoEarlierThanItsEta() throws Exception {
     long sent = System.currentTimeMillis();
-    assertEquals("ran", client.task("test.stamp").queue(queue).countdown(Duration.ofSeconds(1)).send().get(WAIT));
-    assertTrue(tasks.startedAtMillis.getFirst() >= sent + 1000 - 20,
+    assertEquals(
+        "ran",
+        client.task("test.stamp").queue(queue).countdown(Duration.ofSeconds(1)).send().get(WAIT));
+    assertTrue(
+        tasks.startedAtMillis.getFirst() >= sent + 1000 - 20,
         "started " + (tasks.startedAtMillis.getFirst() - sent) + " ms after sending");
     assertCensusAtBaseline();
   }
@@ -125,11 +147,16 @@ abstract class WorkerContract extends WorkerFixture {
     int held = THREADS * 4 + 4;
     List<AsyncResult> later = new ArrayList<>();
     for (int i = 0; i < held; i++) {
-      later.add(client.task("chervil.debug.noop").queue(queue).countdown(Duration.ofSeconds(3)).send());
+      later.add(
+          client.task("chervil.debug.noop").queue(queue).countdown(Duration.ofSeconds(3)).send());
     }
     long start = System.nanoTime();
-    assertEquals(5, ((Number) client.task("proj.tasks.add").args(2, 3).queue(queue).send().get(WAIT)).intValue());
-    assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 2500, "ran before the ETA tasks");
+    assertEquals(
+        5,
+        ((Number) client.task("proj.tasks.add").args(2, 3).queue(queue).send().get(WAIT))
+            .intValue());
+    assertTrue(
+        Duration.ofNanos(System.nanoTime() - start).toMillis() < 2500, "ran before the ETA tasks");
     for (AsyncResult r : later) {
       r.get(WAIT);
     }
@@ -139,8 +166,13 @@ abstract class WorkerContract extends WorkerFixture {
   @Test
   void expiredTaskIsRevokedWithoutRunning() throws Exception {
     // Held for its ETA, then found expired when due: the worker, not the broker, must notice.
-    AsyncResult r = client.task("test.stamp").queue(queue)
-        .countdown(Duration.ofSeconds(2)).expires(Duration.ofSeconds(1)).send();
+    AsyncResult r =
+        client
+            .task("test.stamp")
+            .queue(queue)
+            .countdown(Duration.ofSeconds(2))
+            .expires(Duration.ofSeconds(1))
+            .send();
     TaskFailedException e = assertThrows(TaskFailedException.class, () -> r.get(WAIT));
     assertEquals(TaskState.REVOKED, e.state());
     assertEquals(0, tasks.runsOf("stamp"));

@@ -1,28 +1,17 @@
 package dev.chervil.worker;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.chervil.Chervil;
-import dev.chervil.backend.TaskState;
 import dev.chervil.census.Census;
 import dev.chervil.census.CensusBaseline;
-import dev.chervil.testing.CensusAssertions;
-import dev.chervil.client.AsyncResult;
 import dev.chervil.client.ChervilClient;
-import dev.chervil.client.TaskFailedException;
 import dev.chervil.pool.PoolKind;
 import dev.chervil.pool.PoolSpec;
+import dev.chervil.testing.CensusAssertions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 
 /**
  * A worker and a client on one transport (chosen by the subclass), with the census baseline taken
@@ -50,10 +39,17 @@ abstract class WorkerFixture {
 
   @BeforeEach
   void startWorkerAndClient() throws Exception {
-    worker = Chervil.worker(brokerUrl(), backendUrl(), PoolSpec.of(PoolKind.THREADS, THREADS),
-        tasks.registry(), config());
+    worker =
+        Chervil.worker(
+            brokerUrl(),
+            backendUrl(),
+            PoolSpec.of(PoolKind.THREADS, THREADS),
+            tasks.registry(),
+            config());
     worker.start();
-    client = Chervil.client(brokerUrl(), backendUrl()).withDeadLetterExchange(config().deadLetterExchange());
+    client =
+        Chervil.client(brokerUrl(), backendUrl())
+            .withDeadLetterExchange(config().deadLetterExchange());
     client.start();
     // Warm up so lazily started threads (settler, timers, broker I/O) are in the baseline.
     client.task("chervil.debug.noop").queue(queue).send().get(WAIT);

@@ -8,8 +8,8 @@ import java.time.Duration;
  * @param connectionName shown by {@code rabbitmqctl list_connections user_provided_name}
  * @param recoveryInterval wait between reconnection attempts after the connection is lost
  * @param confirmTimeout how long {@code publish} waits for the broker's publisher confirm
- * @param consumerThreads size of the pool that runs delivery handlers (one channel is served by
- *     one thread at a time, so this bounds parallelism across subscriptions, not within one)
+ * @param consumerThreads size of the pool that runs delivery handlers (one channel is served by one
+ *     thread at a time, so this bounds parallelism across subscriptions, not within one)
  * @param heartbeat requested AMQP heartbeat; a dead peer is noticed after about twice this
  */
 public record AmqpOptions(

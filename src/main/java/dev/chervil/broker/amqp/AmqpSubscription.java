@@ -10,7 +10,6 @@ import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.chervil.broker.DeliveryHandler;
 import dev.chervil.broker.Subscription;
-import dev.chervil.broker.TransportException;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,14 +20,14 @@ import org.slf4j.LoggerFactory;
 /**
  * One consumer on a channel of its own, with manual acknowledgement.
  *
- * <p><b>Prefetch is set with {@code global=true}.</b> RabbitMQ reinterprets basic.qos: with
- * {@code global=false} the limit applies to consumers started <em>afterwards</em> on the channel,
- * so changing it does nothing to a running consumer (verified against RabbitMQ 3.10 in
- * {@code RabbitMqQosSemanticsTest}); with {@code global=true} it is a channel-wide limit that
- * RabbitMQ applies to existing consumers at once. With one consumer per channel the two limits
- * mean the same thing, so the channel-wide one is used and {@link #prefetch(int)} works live.
- * Celery does the same ({@code qos_semantics_matches_spec} is false on RabbitMQ). Quorum queues
- * do not support global QoS; Chervil declares classic queues.
+ * <p><b>Prefetch is set with {@code global=true}.</b> RabbitMQ reinterprets basic.qos: with {@code
+ * global=false} the limit applies to consumers started <em>afterwards</em> on the channel, so
+ * changing it does nothing to a running consumer (verified against RabbitMQ 3.10 in {@code
+ * RabbitMqQosSemanticsTest}); with {@code global=true} it is a channel-wide limit that RabbitMQ
+ * applies to existing consumers at once. With one consumer per channel the two limits mean the same
+ * thing, so the channel-wide one is used and {@link #prefetch(int)} works live. Celery does the
+ * same ({@code qos_semantics_matches_spec} is false on RabbitMQ). Quorum queues do not support
+ * global QoS; Chervil declares classic queues.
  *
  * <p><b>Stale delivery tags.</b> Delivery tags belong to a channel. After a reconnect amqp-client
  * replaces the channel underneath; {@code generation} counts those replacements, and a settlement
@@ -82,7 +81,10 @@ final class AmqpSubscription implements Subscription {
       throw AmqpTopology.translate("consume queue '" + queue + "'", e);
     }
     log.info(
-        "event=consumer-started queue={} consumerTag={} prefetch={}", queue, sub.consumerTag, prefetch);
+        "event=consumer-started queue={} consumerTag={} prefetch={}",
+        queue,
+        sub.consumerTag,
+        prefetch);
     return sub;
   }
 

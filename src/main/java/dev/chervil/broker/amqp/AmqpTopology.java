@@ -162,7 +162,10 @@ final class AmqpTopology {
     try {
       ch.close();
     } catch (IOException | TimeoutException | ShutdownSignalException e) {
-      log.debug("event=channel-close-failed channel={} reason=\"{}\"", ch.getChannelNumber(), e.toString());
+      log.debug(
+          "event=channel-close-failed channel={} reason=\"{}\"",
+          ch.getChannelNumber(),
+          e.toString());
     }
   }
 

@@ -4,10 +4,10 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
-import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import com.rabbitmq.client.impl.recovery.RecordedBinding;
 import com.rabbitmq.client.impl.recovery.RecordedExchange;
 import com.rabbitmq.client.impl.recovery.RecordedQueue;
+import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import dev.chervil.broker.BrokerUrl;
 import dev.chervil.broker.DeliveryHandler;
 import dev.chervil.broker.QueueSpec;
@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * reconnects every {@link AmqpOptions#recoveryInterval()}, redeclares what this transport declared
  * ({@link AmqpTopology}) and lets amqp-client re-register every consumer with its prefetch.
  * Publishing uses a dedicated confirm channel ({@link AmqpPublisher}); each subscription has its
- * own channel ({@link AmqpSubscription}). All threads amqp-client starts belong to
- * {@link AmqpThreads} and are gone after {@link #close()}.
+ * own channel ({@link AmqpSubscription}). All threads amqp-client starts belong to {@link
+ * AmqpThreads} and are gone after {@link #close()}.
  */
 public final class AmqpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
@@ -77,7 +77,8 @@ public final class AmqpTransport implements Transport {
       case CLOSED -> throw new IllegalStateException("transport to " + url + " is closed");
       case NEW -> {}
     }
-    AmqpThreads owned = new AmqpThreads("chervil-amqp-" + options.connectionName(), options.consumerThreads());
+    AmqpThreads owned =
+        new AmqpThreads("chervil-amqp-" + options.connectionName(), options.consumerThreads());
     try {
       connection = factory(owned).newConnection(owned.consumerPool(), options.connectionName());
     } catch (IOException | TimeoutException e) {
@@ -114,7 +115,8 @@ public final class AmqpTransport implements Transport {
       started();
       c = connection;
     }
-    AmqpSubscription sub = AmqpSubscription.start(c, queue, prefetch, handler, subscriptions::remove);
+    AmqpSubscription sub =
+        AmqpSubscription.start(c, queue, prefetch, handler, subscriptions::remove);
     subscriptions.add(sub);
     return sub;
   }
@@ -160,7 +162,8 @@ public final class AmqpTransport implements Transport {
   private AmqpTopology started() {
     synchronized (this) {
       if (state != State.STARTED) {
-        throw new IllegalStateException("transport to " + url + " is " + state.name().toLowerCase() + ", not started");
+        throw new IllegalStateException(
+            "transport to " + url + " is " + state.name().toLowerCase() + ", not started");
       }
       return topology;
     }

@@ -14,10 +14,10 @@ import java.util.Map;
  * Converts header values between amqp-client's field-table types and plain Java values.
  *
  * <p>Inbound, amqp-client hands strings over as {@link LongString} (raw bytes), also inside nested
- * tables and arrays, which is what Celery's {@code timelimit}, {@code stamps} and
- * {@code argsrepr} headers are; they become {@link String}. Outbound, only types the AMQP 0-9-1
- * field table can carry are accepted, so a bad header fails at publish with its name, not as a
- * frame error on the connection.
+ * tables and arrays, which is what Celery's {@code timelimit}, {@code stamps} and {@code argsrepr}
+ * headers are; they become {@link String}. Outbound, only types the AMQP 0-9-1 field table can
+ * carry are accepted, so a bad header fails at publish with its name, not as a frame error on the
+ * connection.
  */
 final class HeaderValues {
   private HeaderValues() {}
@@ -94,7 +94,10 @@ final class HeaderValues {
       }
       default ->
           throw new IllegalArgumentException(
-              "header '" + header + "' holds a " + value.getClass().getName()
+              "header '"
+                  + header
+                  + "' holds a "
+                  + value.getClass().getName()
                   + ", which an AMQP field table cannot carry");
     };
   }

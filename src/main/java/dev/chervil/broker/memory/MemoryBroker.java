@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An in-process message broker with the RabbitMQ semantics Chervil relies on: the default
- * exchange {@code ""} routes to the queue named by the routing key; declaring a queue also declares
- * a direct exchange of the same name bound with the queue's name (kombu's default); dead-letter
- * exchanges are direct and keep the original routing key. Messages are lost when the JVM exits.
+ * An in-process message broker with the RabbitMQ semantics Chervil relies on: the default exchange
+ * {@code ""} routes to the queue named by the routing key; declaring a queue also declares a direct
+ * exchange of the same name bound with the queue's name (kombu's default); dead-letter exchanges
+ * are direct and keep the original routing key. Messages are lost when the JVM exits.
  *
  * <p>Several {@link MemoryTransport}s talk through one broker: {@link #shared()} is the JVM's
  * default ({@code memory://}), {@link #named(String)} a named one ({@code memory://name}), and
@@ -86,7 +86,8 @@ public final class MemoryBroker {
     }
     queues.put(spec.name(), new MemoryQueue(spec.name(), dlx, this, ticker));
     exchange(spec.name()).bind(spec.name(), spec.name());
-    log.info("event=queue-declared broker={} queue={} deadLetterExchange={}", name, spec.name(), dlx);
+    log.info(
+        "event=queue-declared broker={} queue={} deadLetterExchange={}", name, spec.name(), dlx);
   }
 
   /** Declares a queue with no exchange binding (a reply queue). */
@@ -129,7 +130,8 @@ public final class MemoryBroker {
       MemoryExchange x = exchanges.get(exchange);
       if (x == null) {
         // RabbitMQ closes the channel with 404 NOT_FOUND here; the publisher should hear of it.
-        throw new TransportException("publish to exchange '" + exchange + "' failed: no such exchange");
+        throw new TransportException(
+            "publish to exchange '" + exchange + "' failed: no such exchange");
       }
       targets = x.route(routingKey);
     }

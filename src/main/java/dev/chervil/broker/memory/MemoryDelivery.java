@@ -4,9 +4,9 @@ import dev.chervil.broker.Delivery;
 import dev.chervil.protocol.WireMessage;
 
 /**
- * A message handed to one {@link MemorySubscription}. Its state moves once, under the queue's
- * lock: from pending to settled (ack/reject) or to returned (its subscription closed and the
- * message went back to the queue). Any later settlement is logged and ignored by the queue.
+ * A message handed to one {@link MemorySubscription}. Its state moves once, under the queue's lock:
+ * from pending to settled (ack/reject) or to returned (its subscription closed and the message went
+ * back to the queue). Any later settlement is logged and ignored by the queue.
  */
 final class MemoryDelivery implements Delivery {
   enum State {

@@ -88,7 +88,9 @@ final class MemoryQueue {
       if (delivery.state() != MemoryDelivery.State.PENDING) {
         log.warn(
             "event=settle-ignored reason={} action={} queue={} correlationId={}",
-            delivery.state() == MemoryDelivery.State.SETTLED ? "already-settled" : "subscription-closed",
+            delivery.state() == MemoryDelivery.State.SETTLED
+                ? "already-settled"
+                : "subscription-closed",
             action,
             name,
             delivery.correlationId());

@@ -33,7 +33,10 @@ final class MemorySubscription implements Subscription {
   private volatile Thread handlerThread;
 
   MemorySubscription(
-      MemoryQueue queue, int prefetch, DeliveryHandler handler, Consumer<MemorySubscription> onClose) {
+      MemoryQueue queue,
+      int prefetch,
+      DeliveryHandler handler,
+      Consumer<MemorySubscription> onClose) {
     checkPrefetch(prefetch);
     this.queue = queue;
     this.prefetch = prefetch;
@@ -89,7 +92,9 @@ final class MemorySubscription implements Subscription {
     if (Thread.currentThread() != handlerThread) {
       try {
         if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-          log.warn("event=consumer-stuck queue={} reason=\"handler did not return in 5s\"", queue.name());
+          log.warn(
+              "event=consumer-stuck queue={} reason=\"handler did not return in 5s\"",
+              queue.name());
           thread.shutdownNow();
         }
       } catch (InterruptedException e) {
@@ -124,7 +129,10 @@ final class MemorySubscription implements Subscription {
       handler.handle(delivery);
     } catch (RuntimeException e) {
       log.error(
-          "event=handler-failed queue={} correlationId={}", queue.name(), delivery.correlationId(), e);
+          "event=handler-failed queue={} correlationId={}",
+          queue.name(),
+          delivery.correlationId(),
+          e);
     }
   }
 

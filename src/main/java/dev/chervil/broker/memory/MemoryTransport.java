@@ -57,7 +57,8 @@ public final class MemoryTransport implements Transport {
   @Override
   public synchronized void start() {
     if (state == State.CLOSED) {
-      throw new IllegalStateException("memory transport to broker '" + broker.name() + "' is closed");
+      throw new IllegalStateException(
+          "memory transport to broker '" + broker.name() + "' is closed");
     }
     state = State.STARTED;
   }

@@ -6,8 +6,8 @@ import dev.chervil.protocol.WireMessage;
  * A message sitting in a {@link MemoryQueue}.
  *
  * @param routingKey the key it was published with, kept for dead-lettering (as RabbitMQ does)
- * @param expiresAtNanos {@link dev.chervil.limits.Ticker} time after which it is expired, or
- *     {@link Long#MAX_VALUE} without an {@code expiration} property
+ * @param expiresAtNanos {@link dev.chervil.limits.Ticker} time after which it is expired, or {@link
+ *     Long#MAX_VALUE} without an {@code expiration} property
  */
 record QueuedMessage(
     WireMessage message, String routingKey, boolean redelivered, long expiresAtNanos) {

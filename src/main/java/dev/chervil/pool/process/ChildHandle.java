@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * running and whether a hard limit killed it. The pool keys nothing by pid or fd; it holds these.
  * The channel is closed and the process reaped exactly once, in {@link #release()}.
  *
- * <p>Threads: the owning slot thread sends tasks and reads results; the limit timer may call
- * {@link #cancel} and {@link #killForLimit}, which only act if the named task is still the one
- * running, so a late timer can never hit the child's next task.
+ * <p>Threads: the owning slot thread sends tasks and reads results; the limit timer may call {@link
+ * #cancel} and {@link #killForLimit}, which only act if the named task is still the one running, so
+ * a late timer can never hit the child's next task.
  */
 final class ChildHandle {
   private static final Logger log = LoggerFactory.getLogger(ChildHandle.class);
@@ -49,15 +49,20 @@ final class ChildHandle {
     } catch (IOException e) {
       throw new ChildStartException("cannot spawn a child JVM: " + e.getMessage(), e);
     }
-    ChildHandle child = new ChildHandle(process, new FrameChannel(process.getInputStream(), process.getOutputStream()));
+    ChildHandle child =
+        new ChildHandle(
+            process, new FrameChannel(process.getInputStream(), process.getOutputStream()));
     CompletableFuture<Map<String, Object>> ready = new CompletableFuture<>();
-    Thread.ofVirtual().name("chervil-child-handshake").start(() -> {
-      try {
-        ready.complete(child.channel.read());
-      } catch (IOException e) {
-        ready.completeExceptionally(e);
-      }
-    });
+    Thread.ofVirtual()
+        .name("chervil-child-handshake")
+        .start(
+            () -> {
+              try {
+                ready.complete(child.channel.read());
+              } catch (IOException e) {
+                ready.completeExceptionally(e);
+              }
+            });
     try {
       Map<String, Object> frame = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (frame == null || !"ready".equals(frame.get("type"))) {
@@ -65,7 +70,8 @@ final class ChildHandle {
       }
       long sid = ((Number) frame.get("sid")).longValue();
       if (sid != child.pid) {
-        throw new ChildStartException("child pid " + child.pid + " leads session " + sid + ", not its own");
+        throw new ChildStartException(
+            "child pid " + child.pid + " leads session " + sid + ", not its own");
       }
     } catch (TimeoutException e) {
       child.destroy();
@@ -74,7 +80,8 @@ final class ChildHandle {
     } catch (ExecutionException e) {
       child.destroy();
       child.release(Duration.ZERO);
-      throw new ChildStartException("child pid " + child.pid + " broke the handshake: " + e.getCause().getMessage(), e);
+      throw new ChildStartException(
+          "child pid " + child.pid + " broke the handshake: " + e.getCause().getMessage(), e);
     } catch (InterruptedException e) {
       child.destroy();
       child.release(Duration.ZERO);
@@ -85,7 +92,8 @@ final class ChildHandle {
       child.release(Duration.ZERO);
       throw e;
     }
-    log.debug("event=child-started pid={} took_ms={}", child.pid, (System.nanoTime() - t0) / 1_000_000);
+    log.debug(
+        "event=child-started pid={} took_ms={}", child.pid, (System.nanoTime() - t0) / 1_000_000);
     return child;
   }
 
@@ -128,7 +136,8 @@ final class ChildHandle {
           runningTaskId = null;
           return Frames.outcome(frame);
         }
-        log.warn("event=child-frame-unexpected pid={} task={} frame={}", pid, id, frame.get("type"));
+        log.warn(
+            "event=child-frame-unexpected pid={} task={} frame={}", pid, id, frame.get("type"));
       }
     } catch (IOException | RuntimeException e) {
       log.warn("event=child-channel-broken pid={} task={} reason=\"{}\"", pid, id, e.getMessage());
@@ -157,8 +166,14 @@ final class ChildHandle {
     }
     killedBy = limit;
     ProcessTree.KillReport report = ProcessTree.kill(pid, grace);
-    log.info("event=child-killed pid={} task={} limit_ms={} terminated={} killed={} took_ms={}", pid,
-        taskId, limit.toMillis(), report.terminated(), report.killed(), report.took().toMillis());
+    log.info(
+        "event=child-killed pid={} task={} limit_ms={} terminated={} killed={} took_ms={}",
+        pid,
+        taskId,
+        limit.toMillis(),
+        report.terminated(),
+        report.killed(),
+        report.took().toMillis());
   }
 
   /** The hard limit that killed this child, or null if none did. */

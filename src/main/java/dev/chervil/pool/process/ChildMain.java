@@ -77,30 +77,40 @@ public final class ChildMain {
   private void start(TaskRequest request) {
     TaskContext ctx = new TaskContext(request);
     current = ctx;
-    Thread.ofPlatform().name("chervil-child-task").daemon(true).start(() -> {
-      Outcome outcome = runner.run(ctx);
-      current = null;
-      try {
-        channel.write(Frames.result(request.id(), outcome));
-      } catch (IOException e) {
-        System.exit(0); // the supervisor is gone: nobody to report to
-      }
-    });
+    Thread.ofPlatform()
+        .name("chervil-child-task")
+        .daemon(true)
+        .start(
+            () -> {
+              Outcome outcome = runner.run(ctx);
+              current = null;
+              try {
+                channel.write(Frames.result(request.id(), outcome));
+              } catch (IOException e) {
+                System.exit(0); // the supervisor is gone: nobody to report to
+              }
+            });
   }
 
   /**
    * Takes one task through the whole path in memory (run frame encoded and decoded, task run,
-   * result encoded) before saying ready. A child often starts as the warm spare; this way its
-   * first real task does not pay for class loading and the codec's first use (~50 ms measured).
+   * result encoded) before saying ready. A child often starts as the warm spare; this way its first
+   * real task does not pay for class loading and the codec's first use (~50 ms measured).
    */
   private static void warmUp() throws IOException {
-    TaskRunner runner = new TaskRunner(new TaskRegistry().register(
-        TaskDefinition.named("chervil.child.warm_up").varArgs().handler((ctx, a) -> List.of(a))));
+    TaskRunner runner =
+        new TaskRunner(
+            new TaskRegistry()
+                .register(
+                    TaskDefinition.named("chervil.child.warm_up")
+                        .varArgs()
+                        .handler((ctx, a) -> List.of(a))));
     ByteArrayOutputStream written = new ByteArrayOutputStream();
     FrameChannel out = new FrameChannel(InputStream.nullInputStream(), written);
     out.write(Frames.run(TaskRequest.of("warm-up", "chervil.child.warm_up", List.of(1, "two"))));
-    FrameChannel in = new FrameChannel(new ByteArrayInputStream(written.toByteArray()),
-        OutputStream.nullOutputStream());
+    FrameChannel in =
+        new FrameChannel(
+            new ByteArrayInputStream(written.toByteArray()), OutputStream.nullOutputStream());
     TaskRequest request = Frames.request(in.read());
     out.write(Frames.result(request.id(), runner.run(new TaskContext(request))));
   }

@@ -43,7 +43,8 @@ final class FrameChannel implements AutoCloseable {
       return null;
     }
     if (magic != MAGIC) {
-      throw new IOException(String.format("not a frame: magic 0x%08x (stray output on the channel?)", magic));
+      throw new IOException(
+          String.format("not a frame: magic 0x%08x (stray output on the channel?)", magic));
     }
     int length = in.readInt();
     if (length < 0 || length > MAX_FRAME) {

@@ -11,10 +11,12 @@ import java.util.Map;
 
 /**
  * The frames of the supervisor–child protocol, as JSON objects:
+ *
  * <ul>
  *   <li>child → supervisor: {@code ready {pid, sid}}, {@code result {id, outcome}};
  *   <li>supervisor → child: {@code run {request}}, {@code cancel {id, reason}}.
  * </ul>
+ *
  * Hard limits and losses never cross the channel: the supervisor decides those itself.
  */
 final class Frames {
@@ -52,9 +54,15 @@ final class Frames {
   @SuppressWarnings("unchecked")
   static TaskRequest request(Map<String, Object> frame) {
     Map<String, Object> m = (Map<String, Object>) frame.get("request");
-    return new TaskRequest((String) m.get("id"), (String) m.get("name"), (List<Object>) m.get("args"),
-        (Map<String, Object>) m.get("kwargs"), ((Number) m.get("retries")).intValue(),
-        (String) m.get("root_id"), (String) m.get("parent_id"), (String) m.get("group_id"),
+    return new TaskRequest(
+        (String) m.get("id"),
+        (String) m.get("name"),
+        (List<Object>) m.get("args"),
+        (Map<String, Object>) m.get("kwargs"),
+        ((Number) m.get("retries")).intValue(),
+        (String) m.get("root_id"),
+        (String) m.get("parent_id"),
+        (String) m.get("group_id"),
         TimeLimits.NONE);
   }
 
@@ -65,9 +73,11 @@ final class Frames {
       case "ok" -> new Outcome.Ok(m.get("result"));
       case "failed" -> new Outcome.Failed(error(m.get("error")));
       case "soft-timeout" -> new Outcome.SoftTimedOut(error(m.get("error")));
-      case "retry" -> new Outcome.RetryRequested(Duration.ofMillis(((Number) m.get("countdown_ms")).longValue()),
-          m.get("error") == null ? null : error(m.get("error")),
-          m.get("max_retries") == null ? null : ((Number) m.get("max_retries")).intValue());
+      case "retry" ->
+          new Outcome.RetryRequested(
+              Duration.ofMillis(((Number) m.get("countdown_ms")).longValue()),
+              m.get("error") == null ? null : error(m.get("error")),
+              m.get("max_retries") == null ? null : ((Number) m.get("max_retries")).intValue());
       default -> throw new IllegalArgumentException("unknown outcome kind " + m.get("kind"));
     };
   }
@@ -93,7 +103,8 @@ final class Frames {
         m.put("error", r.cause() == null ? null : error(r.cause()));
         m.put("max_retries", r.maxRetries());
       }
-      case Outcome.HardKilled h -> throw new IllegalArgumentException("decided by the supervisor: " + h);
+      case Outcome.HardKilled h ->
+          throw new IllegalArgumentException("decided by the supervisor: " + h);
       case Outcome.Lost l -> throw new IllegalArgumentException("decided by the supervisor: " + l);
     }
     return m;
@@ -112,7 +123,11 @@ final class Frames {
   @SuppressWarnings("unchecked")
   private static TaskError error(Object o) {
     Map<String, Object> m = (Map<String, Object>) o;
-    return new TaskError((String) m.get("type"), (String) m.get("message"), (String) m.get("module"),
-        (String) m.get("traceback"), (List<String>) m.get("lineage"));
+    return new TaskError(
+        (String) m.get("type"),
+        (String) m.get("message"),
+        (String) m.get("module"),
+        (String) m.get("traceback"),
+        (List<String>) m.get("lineage"));
   }
 }

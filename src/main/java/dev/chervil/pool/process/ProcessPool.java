@@ -29,12 +29,16 @@ import org.slf4j.LoggerFactory;
  * the hard limit kills the child's whole session. A dead child — killed, crashed, retired — is
  * reaped, its session swept of adopted grandchildren, and replaced.
  *
- * <p>One warm spare child waits beside the slots, because a JVM starts far slower than fork():
- * a slot whose child is gone takes the spare at once and a new spare starts in the background. So
+ * <p>One warm spare child waits beside the slots, because a JVM starts far slower than fork(): a
+ * slot whose child is gone takes the spare at once and a new spare starts in the background. So
  * when idle the worker has {@link #expectedChildren()} = size + 1 children.
  *
- * <p>Threads: {@link #submit} from any thread; one thread per slot; limits on the shared
- * {@link DeadlineScheduler} thread; spare children start on a virtual thread.
+ * <p>Threads: {@link #submit} from any thread; one thread per slot; limits on the shared {@link
+ * DeadlineScheduler} thread; spare children start on a virtual thread.
+ *
+ * <p>One class, longer than most, because its parts share one invariant: every child is owned by
+ * exactly one slot, or is the spare, or has been released. Slots, spare and release are kept
+ * together so that invariant can be checked by reading one file.
  */
 public final class ProcessPool implements ExecutionPool {
   private static final Logger log = LoggerFactory.getLogger(ProcessPool.class);
@@ -88,7 +92,8 @@ public final class ProcessPool implements ExecutionPool {
       return;
     }
     if (!Subreaper.install()) {
-      log.warn("event=subreaper-unavailable reason=\"grandchildren of killed children go to init\"");
+      log.warn(
+          "event=subreaper-unavailable reason=\"grandchildren of killed children go to init\"");
     }
     for (int i = 1; i <= spec.size(); i++) {
       Slot slot = new Slot(i);
@@ -96,8 +101,12 @@ public final class ProcessPool implements ExecutionPool {
       slot.thread.start();
     }
     refillSpare();
-    log.info("event=pool-started kind=processes size={} spares={} max_tasks_per_child={} max_memory_per_child={}",
-        spec.size(), spares, spec.maxTasksPerChild(), spec.maxMemoryPerChild());
+    log.info(
+        "event=pool-started kind=processes size={} spares={} max_tasks_per_child={} max_memory_per_child={}",
+        spec.size(),
+        spares,
+        spec.maxTasksPerChild(),
+        spec.maxMemoryPerChild());
   }
 
   @Override
@@ -175,22 +184,27 @@ public final class ProcessPool implements ExecutionPool {
   }
 
   private void refillSpare() {
-    if (spares == 0 || jobs.state() != JobQueue.State.RUNNING || spare.get() != null
+    if (spares == 0
+        || jobs.state() != JobQueue.State.RUNNING
+        || spare.get() != null
         || !spareStarting.compareAndSet(false, true)) {
       return;
     }
-    Thread.ofVirtual().name("chervil-processes-spare").start(() -> {
-      try {
-        ChildHandle c = ChildHandle.start(launcher, startTimeout);
-        if (jobs.state() != JobQueue.State.RUNNING || !spare.compareAndSet(null, c)) {
-          release(c);
-        }
-      } catch (ChildStartException e) {
-        log.warn("event=child-start-failed role=spare reason=\"{}\"", e.getMessage());
-      } finally {
-        spareStarting.set(false);
-      }
-    });
+    Thread.ofVirtual()
+        .name("chervil-processes-spare")
+        .start(
+            () -> {
+              try {
+                ChildHandle c = ChildHandle.start(launcher, startTimeout);
+                if (jobs.state() != JobQueue.State.RUNNING || !spare.compareAndSet(null, c)) {
+                  release(c);
+                }
+              } catch (ChildStartException e) {
+                log.warn("event=child-start-failed role=spare reason=\"{}\"", e.getMessage());
+              } finally {
+                spareStarting.set(false);
+              }
+            });
   }
 
   /** Reaps a child that is done with, and sweeps what its session left behind. */
@@ -246,7 +260,8 @@ public final class ProcessPool implements ExecutionPool {
     private volatile ChildHandle child;
 
     Slot(int index) {
-      this.thread = Thread.ofPlatform().name("chervil-processes-" + index).daemon(true).unstarted(this);
+      this.thread =
+          Thread.ofPlatform().name("chervil-processes-" + index).daemon(true).unstarted(this);
     }
 
     @Override
@@ -262,7 +277,8 @@ public final class ProcessPool implements ExecutionPool {
         if (job == null) {
           ChildHandle idle = child;
           if (idle != null && !idle.isAlive() && !jobs.isClosed()) {
-            log.warn("event=child-lost pid={} task=none reason=\"{}\"", idle.pid(), idle.describeExit());
+            log.warn(
+                "event=child-lost pid={} task=none reason=\"{}\"", idle.pid(), idle.describeExit());
             replaceChild(); // died while idle (killed from outside): heal before the next task
           }
           ChildHandle waiting = spare.get();
@@ -309,10 +325,23 @@ public final class ProcessPool implements ExecutionPool {
       }
       final ChildHandle running = c;
       String id = request.id();
-      Deadline soft = request.limits().soft() == null ? null : limits.schedule(request.limits().soft(),
-          () -> running.cancel(id, "soft time limit (" + request.limits().soft().toMillis() / 1000.0 + "s) exceeded"));
-      Deadline hard = request.limits().hard() == null ? null : limits.schedule(request.limits().hard(),
-          () -> running.killForLimit(id, request.limits().hard(), KILL_GRACE));
+      Deadline soft =
+          request.limits().soft() == null
+              ? null
+              : limits.schedule(
+                  request.limits().soft(),
+                  () ->
+                      running.cancel(
+                          id,
+                          "soft time limit ("
+                              + request.limits().soft().toMillis() / 1000.0
+                              + "s) exceeded"));
+      Deadline hard =
+          request.limits().hard() == null
+              ? null
+              : limits.schedule(
+                  request.limits().hard(),
+                  () -> running.killForLimit(id, request.limits().hard(), KILL_GRACE));
       Outcome outcome = running.awaitOutcome();
       if (soft != null) {
         soft.cancel();
@@ -345,7 +374,8 @@ public final class ProcessPool implements ExecutionPool {
         reason = "dead";
       } else if (spec.maxTasksPerChild() != null && c.tasksRun() >= spec.maxTasksPerChild()) {
         reason = "max-tasks";
-      } else if (spec.maxMemoryPerChild() != null && ProcFs.rssBytes(c.pid()) > spec.maxMemoryPerChild()) {
+      } else if (spec.maxMemoryPerChild() != null
+          && ProcFs.rssBytes(c.pid()) > spec.maxMemoryPerChild()) {
         reason = "max-memory";
       }
       if (reason != null && !jobs.isClosed()) {
@@ -366,7 +396,8 @@ public final class ProcessPool implements ExecutionPool {
           child = takeChild();
           return true;
         } catch (ChildStartException e) {
-          log.error("event=child-start-failed slot={} reason=\"{}\"", thread.getName(), e.getMessage());
+          log.error(
+              "event=child-start-failed slot={} reason=\"{}\"", thread.getName(), e.getMessage());
           try {
             Thread.sleep(1000); // do not spin on a broken JVM command line
           } catch (InterruptedException ie) {

@@ -125,7 +125,8 @@ public final class ThreadPool implements ExecutionPool {
   private void startSlot() {
     Slot slot = new Slot();
     String name = "chervil-" + kind + "-" + threadIds.incrementAndGet();
-    Thread.Builder builder = virtual ? Thread.ofVirtual().name(name) : Thread.ofPlatform().name(name).daemon(true);
+    Thread.Builder builder =
+        virtual ? Thread.ofVirtual().name(name) : Thread.ofPlatform().name(name).daemon(true);
     slot.thread = builder.unstarted(slot);
     slots.add(slot);
     slot.thread.start();
@@ -156,10 +157,15 @@ public final class ThreadPool implements ExecutionPool {
     private void execute(Job job) {
       TaskRequest request = job.request();
       TaskContext ctx = new TaskContext(request);
-      Deadline soft = request.limits().soft() == null ? null
-          : limits.schedule(request.limits().soft(), () -> ctx.cancel("soft time limit exceeded"));
-      Deadline hard = request.limits().hard() == null ? null
-          : limits.schedule(request.limits().hard(), () -> abandon(job));
+      Deadline soft =
+          request.limits().soft() == null
+              ? null
+              : limits.schedule(
+                  request.limits().soft(), () -> ctx.cancel("soft time limit exceeded"));
+      Deadline hard =
+          request.limits().hard() == null
+              ? null
+              : limits.schedule(request.limits().hard(), () -> abandon(job));
       try {
         settle(job, runner.run(ctx));
       } catch (Throwable t) { // TaskRunner catches task errors; this is a pool bug or an Error
@@ -180,8 +186,8 @@ public final class ThreadPool implements ExecutionPool {
 
     /**
      * Hard limit: give up on this thread, settle the task, keep the pool at full size. The thread
-     * is counted as abandoned before the outcome is visible, so whoever sees TimeLimitExceeded
-     * also sees it in the census; the lock decides the race with the task ending just now.
+     * is counted as abandoned before the outcome is visible, so whoever sees TimeLimitExceeded also
+     * sees it in the census; the lock decides the race with the task ending just now.
      */
     private void abandon(Job job) {
       synchronized (this) {
@@ -194,8 +200,11 @@ public final class ThreadPool implements ExecutionPool {
       }
       slots.remove(this);
       thread.interrupt();
-      log.warn("event=thread-abandoned kind={} task={} thread={} reason=hard-time-limit",
-          kind, job.request().id(), thread.getName());
+      log.warn(
+          "event=thread-abandoned kind={} task={} thread={} reason=hard-time-limit",
+          kind,
+          job.request().id(),
+          thread.getName());
       synchronized (ThreadPool.this) {
         if (!jobs.isClosed()) {
           startSlot();

@@ -71,10 +71,14 @@ class AmqpTransportTest extends TransportContractTest {
     stale.ack(); // its tag belongs to the dead channel: skipped with a log line, never thrown
     again.ack();
 
-    await().atMost(WAIT).ignoreExceptions().until(() -> {
-      t.publish("", queue, message("after"));
-      return true;
-    });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .until(
+            () -> {
+              t.publish("", queue, message("after"));
+              return true;
+            });
     await().atMost(WAIT).until(() -> bodies(got).contains("after"));
     got.getLast().ack();
     // The channel survived the skipped stale ack: nothing was closed for an unknown tag.
@@ -87,16 +91,23 @@ class AmqpTransportTest extends TransportContractTest {
     Transport t = started();
     String reply = t.declareReplyQueue();
     List<Delivery> got = new CopyOnWriteArrayList<>();
-    t.consume(reply, 1, d -> {
-      got.add(d);
-      d.ack();
-    });
+    t.consume(
+        reply,
+        1,
+        d -> {
+          got.add(d);
+          d.ack();
+        });
 
     assertEquals(1, RabbitMqAdmin.closeConnectionsNamed(connectionName));
 
-    await().atMost(WAIT).ignoreExceptions().until(() -> {
-      t.publish("", reply, message("reply-" + got.size()));
-      return !got.isEmpty();
-    });
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .until(
+            () -> {
+              t.publish("", reply, message("reply-" + got.size()));
+              return !got.isEmpty();
+            });
   }
 }

@@ -33,7 +33,9 @@ final class RabbitMqAdmin implements AutoCloseable {
     run(ch -> ch.exchangeDelete(name));
   }
 
-  /** Closes, from the broker's side, every connection whose client-provided name is {@code name}. */
+  /**
+   * Closes, from the broker's side, every connection whose client-provided name is {@code name}.
+   */
   static int closeConnectionsNamed(String name) throws Exception {
     int closed = 0;
     // RabbitMQ 3.10 has no user_provided_name column; the name is in client_properties.
@@ -60,7 +62,8 @@ final class RabbitMqAdmin implements AutoCloseable {
     }
     if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
       p.destroyForcibly();
-      throw new IllegalStateException("rabbitmqctl " + String.join(" ", args) + " failed: " + lines);
+      throw new IllegalStateException(
+          "rabbitmqctl " + String.join(" ", args) + " failed: " + lines);
     }
     return lines;
   }

@@ -2,10 +2,10 @@ package dev.chervil.broker.amqp;
 
 import static org.awaitility.Awaitility.await;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
-import com.rabbitmq.client.AMQP;
 import dev.chervil.testing.Services;
 import java.time.Duration;
 import java.util.UUID;
@@ -52,7 +52,10 @@ class RabbitMqQosSemanticsTest {
 
     channel.basicQos(3, false);
 
-    await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(5)).until(() -> received.get() == 1);
+    await()
+        .during(Duration.ofMillis(700))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> received.get() == 1);
   }
 
   @Test
@@ -64,15 +67,21 @@ class RabbitMqQosSemanticsTest {
     channel.basicQos(3, true);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> received.get() == 3);
-    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> received.get() == 3);
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> received.get() == 3);
   }
 
   private void consumeWithoutAck() throws Exception {
-    channel.basicConsume(queue, false, new DefaultConsumer(channel) {
-      @Override
-      public void handleDelivery(String tag, Envelope e, AMQP.BasicProperties p, byte[] body) {
-        received.incrementAndGet();
-      }
-    });
+    channel.basicConsume(
+        queue,
+        false,
+        new DefaultConsumer(channel) {
+          @Override
+          public void handleDelivery(String tag, Envelope e, AMQP.BasicProperties p, byte[] body) {
+            received.incrementAndGet();
+          }
+        });
   }
 }

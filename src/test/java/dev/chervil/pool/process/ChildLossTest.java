@@ -25,9 +25,12 @@ class ChildLossTest extends ProcessPoolFixture {
   @Test
   void childKilledFromOutsideMidTaskIsLostAndReplaced() throws Exception {
     Set<Long> idle = new HashSet<>(pool.ownedChildPids());
-    CompletableFuture<Outcome> sleeping = pool.submit(request("chervil.debug.sleep", List.of(60), null, null));
-    // The child running the task is the one that is no longer idle-identical: find it by its task thread.
-    long victim = await().pollInSameThread().atMost(WAIT).until(() -> busyChild(idle), pid -> pid > 0);
+    CompletableFuture<Outcome> sleeping =
+        pool.submit(request("chervil.debug.sleep", List.of(60), null, null));
+    // The child running the task is the one that is no longer idle-identical: find it by its task
+    // thread.
+    long victim =
+        await().pollInSameThread().atMost(WAIT).until(() -> busyChild(idle), pid -> pid > 0);
     assertTrue(Posix.kill(victim, Posix.SIGKILL));
     Outcome o = sleeping.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     Outcome.Lost lost = assertInstanceOf(Outcome.Lost.class, o);
@@ -39,7 +42,8 @@ class ChildLossTest extends ProcessPoolFixture {
 
   @Test
   void childCallingSystemExitIsLostAndReplaced() throws Exception {
-    Outcome.Lost lost = assertInstanceOf(Outcome.Lost.class, run("chervil.debug.exit", List.of(7), null, null));
+    Outcome.Lost lost =
+        assertInstanceOf(Outcome.Lost.class, run("chervil.debug.exit", List.of(7), null, null));
     assertTrue(lost.reason().contains("exited with code 7"), lost.reason());
     assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
     assertCensusAtBaseline();
@@ -47,9 +51,11 @@ class ChildLossTest extends ProcessPoolFixture {
 
   @Test
   void childOutOfHeapIsLostAndReplaced() throws Exception {
-    Outcome.Lost lost = assertInstanceOf(Outcome.Lost.class, run("chervil.debug.hog", List.of(4096), null, null));
+    Outcome.Lost lost =
+        assertInstanceOf(Outcome.Lost.class, run("chervil.debug.hog", List.of(4096), null, null));
     // -XX:+ExitOnOutOfMemoryError exits 3; under memory pressure the kernel may SIGKILL it first.
-    assertTrue(lost.reason().contains("exited with code 3") || lost.reason().contains("signal 9"),
+    assertTrue(
+        lost.reason().contains("exited with code 3") || lost.reason().contains("signal 9"),
         lost.reason());
     assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
     assertCensusAtBaseline();
@@ -64,7 +70,9 @@ class ChildLossTest extends ProcessPoolFixture {
     assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
   }
 
-  /** The pid of a child with a thread named chervil-child-task, i.e. running a task; 0 if none yet. */
+  /**
+   * The pid of a child with a thread named chervil-child-task, i.e. running a task; 0 if none yet.
+   */
   private long busyChild(Set<Long> candidates) {
     for (long pid : pool.ownedChildPids()) {
       if (dev.chervil.os.ProcFs.threadNames(pid).contains("chervil-child-t")) {

@@ -36,8 +36,13 @@ abstract class ProcessPoolFixture {
       assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
     }
     // Both counts: a spare is a child from its spawn, but the pool's only once it said ready.
-    await().pollInSameThread().atMost(WAIT).until(() -> pool.ownedChildPids().size() == pool.expectedChildren()
-        && Census.take(pool).children() == pool.expectedChildren());
+    await()
+        .pollInSameThread()
+        .atMost(WAIT)
+        .until(
+            () ->
+                pool.ownedChildPids().size() == pool.expectedChildren()
+                    && Census.take(pool).children() == pool.expectedChildren());
     baseline = new CensusBaseline(Census.take(pool));
   }
 
@@ -51,20 +56,29 @@ abstract class ProcessPoolFixture {
 
   static TaskRequest request(String task, List<Object> args, Double soft, Double hard) {
     String id = UUID.randomUUID().toString();
-    return new TaskRequest(id, task, args, Map.of(), 0, id, null, null, TimeLimits.ofSeconds(soft, hard));
+    return new TaskRequest(
+        id, task, args, Map.of(), 0, id, null, null, TimeLimits.ofSeconds(soft, hard));
   }
 
   void assertCensusAtBaseline() {
     CensusAssertions.assertBackToBaseline(baseline, pool, pool.expectedChildren(), WAIT);
   }
 
-  /** Live `sleep` processes whose ancestry leads to this JVM's children: grandchildren left behind. */
+  /**
+   * Live `sleep` processes whose ancestry leads to this JVM's children: grandchildren left behind.
+   */
   static long sleepersDescendedFromUs() {
     long self = ProcessHandle.current().pid();
     return ProcFs.all().stream()
-        .filter(s -> s.isLive() && ProcessHandle.of(s.pid())
-            .flatMap(h -> h.info().command()).map(c -> c.endsWith("/sleep")).orElse(false))
-        .filter(s -> s.ppid() == self || ProcFs.stat(s.ppid()).map(p -> p.ppid() == self).orElse(false))
+        .filter(
+            s ->
+                s.isLive()
+                    && ProcessHandle.of(s.pid())
+                        .flatMap(h -> h.info().command())
+                        .map(c -> c.endsWith("/sleep"))
+                        .orElse(false))
+        .filter(
+            s -> s.ppid() == self || ProcFs.stat(s.ppid()).map(p -> p.ppid() == self).orElse(false))
         .count();
   }
 
@@ -73,8 +87,15 @@ abstract class ProcessPoolFixture {
     if (pool != null) {
       pool.close();
       long self = ProcessHandle.current().pid();
-      await().pollInSameThread().atMost(WAIT).untilAsserted(() -> assertEquals(List.of(),
-          ProcFs.childrenOf(self), "after close: no child, zombie or adopted grandchild"));
+      await()
+          .pollInSameThread()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertEquals(
+                      List.of(),
+                      ProcFs.childrenOf(self),
+                      "after close: no child, zombie or adopted grandchild"));
     }
   }
 }

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * Celery 3.1's failure: with max-tasks-per-child=1 children come and go constantly, and a pool that
  * tracks pipes by fd number hands results to the wrong task when the OS reuses a number. Here child
  * start-up is delayed at random to shuffle the order, two producers submit at once, and every
- * result must come back exactly once, to its own task, and the supervisor logs no warning or
- * error on the way (a lost child, a broken channel, a failed start would each log one).
+ * result must come back exactly once, to its own task, and the supervisor logs no warning or error
+ * on the way (a lost child, a broken channel, a failed start would each log one).
  *
  * <p>The suite runs {@code chervil.storm.tasks} (default 200: each task starts a JVM, ~0.5 s on two
  * cores); the issue's 2,000 is {@code -Dchervil.storm.tasks=2000}, see docs/PROCESS_POOL.md.
@@ -47,13 +47,16 @@ class RecycleStormTest extends ProcessPoolFixture {
       Thread[] producers = new Thread[2];
       for (int p = 0; p < producers.length; p++) {
         int producer = p;
-        producers[p] = Thread.ofPlatform().start(() -> {
-          for (int i = producer; i < TASKS; i += producers.length) {
-            var request = request("chervil.debug.echo", List.of(i), null, null);
-            input.put(request.id(), i);
-            sent.put(request.id(), pool.submit(request));
-          }
-        });
+        producers[p] =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      for (int i = producer; i < TASKS; i += producers.length) {
+                        var request = request("chervil.debug.echo", List.of(i), null, null);
+                        input.put(request.id(), i);
+                        sent.put(request.id(), pool.submit(request));
+                      }
+                    });
       }
       for (Thread t : producers) {
         t.join();

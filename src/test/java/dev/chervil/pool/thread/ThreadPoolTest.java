@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.chervil.census.Census;
 import dev.chervil.census.CensusBaseline;
-import dev.chervil.testing.CensusAssertions;
 import dev.chervil.debug.DebugTasks;
 import dev.chervil.limits.TimeLimits;
 import dev.chervil.task.Outcome;
@@ -17,6 +16,7 @@ import dev.chervil.task.TaskDefinition;
 import dev.chervil.task.TaskRegistry;
 import dev.chervil.task.TaskRequest;
 import dev.chervil.task.TaskRunner;
+import dev.chervil.testing.CensusAssertions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,19 +36,27 @@ class ThreadPoolTest {
 
   @BeforeEach
   void startPool() {
-    TaskRegistry registry = new TaskRegistry().register(new DebugTasks())
-        .register(TaskDefinition.named("test.catches_soft_limit").handler((ctx, a) -> {
-          try {
-            ctx.sleep(Duration.ofSeconds(30));
-            return "slept";
-          } catch (SoftTimeLimitExceeded e) {
-            return "cleaned";
-          }
-        }))
-        .register(TaskDefinition.named("test.wait_gate").handler((ctx, a) -> {
-          gate.await();
-          return "through";
-        }));
+    TaskRegistry registry =
+        new TaskRegistry()
+            .register(new DebugTasks())
+            .register(
+                TaskDefinition.named("test.catches_soft_limit")
+                    .handler(
+                        (ctx, a) -> {
+                          try {
+                            ctx.sleep(Duration.ofSeconds(30));
+                            return "slept";
+                          } catch (SoftTimeLimitExceeded e) {
+                            return "cleaned";
+                          }
+                        }))
+            .register(
+                TaskDefinition.named("test.wait_gate")
+                    .handler(
+                        (ctx, a) -> {
+                          gate.await();
+                          return "through";
+                        }));
     pool = new ThreadPool("threads", SIZE, false, new TaskRunner(registry));
     pool.start();
     baseline = new CensusBaseline(Census.take(pool));
@@ -62,22 +70,26 @@ class ThreadPoolTest {
 
   @Test
   void softLimitIsSeenByTheTaskWhichMayCatchIt() throws Exception {
-    Outcome outcome = pool.submit(request("test.catches_soft_limit", List.of(), 0.2, null)).get(10, SECONDS);
+    Outcome outcome =
+        pool.submit(request("test.catches_soft_limit", List.of(), 0.2, null)).get(10, SECONDS);
     assertEquals(new Outcome.Ok("cleaned"), outcome);
     assertBackAtBaseline();
   }
 
   @Test
   void uncaughtSoftLimitEndsTheTaskAsSoftTimeout() throws Exception {
-    Outcome outcome = pool.submit(request("chervil.debug.sleep", List.of(30), 0.2, null)).get(10, SECONDS);
+    Outcome outcome =
+        pool.submit(request("chervil.debug.sleep", List.of(30), 0.2, null)).get(10, SECONDS);
     Outcome.SoftTimedOut soft = assertInstanceOf(Outcome.SoftTimedOut.class, outcome);
     assertEquals("SoftTimeLimitExceeded", soft.error().type());
     assertBackAtBaseline();
   }
 
   @Test
-  void hardLimitGivesTimeLimitExceededKeepsThePoolSizeAndCountsTheAbandonedThread() throws Exception {
-    Outcome outcome = pool.submit(request("chervil.debug.spin", List.of(3.0), null, 0.2)).get(10, SECONDS);
+  void hardLimitGivesTimeLimitExceededKeepsThePoolSizeAndCountsTheAbandonedThread()
+      throws Exception {
+    Outcome outcome =
+        pool.submit(request("chervil.debug.spin", List.of(3.0), null, 0.2)).get(10, SECONDS);
     Outcome.HardKilled killed = assertInstanceOf(Outcome.HardKilled.class, outcome);
     assertEquals("TimeLimitExceeded", killed.error().type());
     assertEquals(1, Census.take(pool).abandoned(), "the spinning thread is abandoned, and counted");
@@ -93,14 +105,16 @@ class ThreadPoolTest {
       assertEquals(new Outcome.Ok("through"), f.get(5, SECONDS));
     }
 
-    // Once the stuck code ends by itself the abandoned thread is gone and the census is whole again.
+    // Once the stuck code ends by itself the abandoned thread is gone and the census is whole
+    // again.
     await().atMost(10, SECONDS).until(() -> pool.abandonedThreads() == 0);
     assertBackAtBaseline();
   }
 
   @Test
   void failingTaskCarriesTypeAndMessage() throws Exception {
-    Outcome outcome = pool.submit(request("chervil.debug.fail", List.of("boom"), null, null)).get(5, SECONDS);
+    Outcome outcome =
+        pool.submit(request("chervil.debug.fail", List.of("boom"), null, null)).get(5, SECONDS);
     Outcome.Failed failed = assertInstanceOf(Outcome.Failed.class, outcome);
     assertEquals("IllegalStateException", failed.error().type());
     assertEquals("boom", failed.error().message());
@@ -113,14 +127,19 @@ class ThreadPoolTest {
     fresh.close(); // close before start
     fresh.close();
     fresh.start(); // start after close does nothing
-    assertThrows(IllegalStateException.class, () -> fresh.submit(TaskRequest.of("x", "y", List.of())));
+    assertThrows(
+        IllegalStateException.class, () -> fresh.submit(TaskRequest.of("x", "y", List.of())));
     assertEquals(true, fresh.drain(Duration.ofMillis(10)));
   }
 
   private long runningThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("chervil-threads-") && t.getState() == Thread.State.WAITING)
-        .filter(t -> List.of(t.getStackTrace()).stream().anyMatch(e -> e.getClassName().contains("CountDownLatch")))
+        .filter(
+            t -> t.getName().startsWith("chervil-threads-") && t.getState() == Thread.State.WAITING)
+        .filter(
+            t ->
+                List.of(t.getStackTrace()).stream()
+                    .anyMatch(e -> e.getClassName().contains("CountDownLatch")))
         .count();
   }
 
@@ -130,6 +149,7 @@ class ThreadPoolTest {
 
   private static TaskRequest request(String name, List<Object> args, Double soft, Double hard) {
     String id = UUID.randomUUID().toString();
-    return new TaskRequest(id, name, args, null, 0, id, null, null, TimeLimits.ofSeconds(soft, hard));
+    return new TaskRequest(
+        id, name, args, null, 0, id, null, null, TimeLimits.ofSeconds(soft, hard));
   }
 }
