@@ -29,8 +29,8 @@ import java.util.Set;
  * lenient about presence (absent optional headers are Python's {@code None}).
  *
  * <p>It is one class, longer than most, because encoding and decoding are mirror images of one wire
- * format: each header is written and read a few lines apart, so a change to one side shows the
- * other.
+ * format: {@link #encode} and {@link #decode} sit side by side, header for header, so a change to
+ * one is made looking at the other.
  */
 public final class CeleryJsonCodec {
   private static final ObjectMapper MAPPER =
