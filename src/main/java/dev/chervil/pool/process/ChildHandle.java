@@ -1,5 +1,6 @@
 package dev.chervil.pool.process;
 
+import dev.chervil.os.Posix;
 import dev.chervil.os.ProcessTree;
 import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskRequest;
@@ -72,6 +73,11 @@ final class ChildHandle {
       if (sid != child.pid) {
         throw new ChildStartException(
             "child pid " + child.pid + " leads session " + sid + ", not its own");
+      }
+      // Found in its session and signalable (signal 0 sends nothing): checked now rather than
+      // at its hard limit, and the first kill no longer pays for loading and linking that path.
+      if (ProcessTree.liveMembers(sid).isEmpty() || !Posix.kill(child.pid, 0)) {
+        throw new ChildStartException("child pid " + child.pid + " cannot be found or signalled");
       }
     } catch (TimeoutException e) {
       child.destroy();
