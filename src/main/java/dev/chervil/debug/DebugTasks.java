@@ -71,7 +71,7 @@ public final class DebugTasks implements TaskModule {
    * A busy loop that never looks at interrupts or the context: it stands in for native code that
    * only a hard limit can stop.
    */
-  static long spin(Duration duration) {
+  public static long spin(Duration duration) {
     long end = System.nanoTime() + duration.toNanos();
     long iterations = 0;
     while (System.nanoTime() < end) {

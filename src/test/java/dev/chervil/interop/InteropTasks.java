@@ -1,5 +1,6 @@
 package dev.chervil.interop;
 
+import dev.chervil.debug.DebugTasks;
 import dev.chervil.task.TaskDefinition;
 import dev.chervil.task.TaskModule;
 import dev.chervil.task.TaskRegistry;
@@ -62,13 +63,8 @@ public final class InteropTasks implements TaskModule {
         .register(
             TaskDefinition.named("proj.java.spin")
                 .param("seconds", double.class)
-                .handler(
-                    (ctx, a) -> {
-                      long end = System.nanoTime() + Math.round((double) a[0] * 1e9);
-                      while (System.nanoTime() < end) {
-                        Thread.onSpinWait(); // deaf to interrupts: only the hard limit stops it
-                      }
-                      return a[0];
-                    }));
+                .handler( // deaf to interrupts: only the hard limit stops it
+                    (ctx, a) ->
+                        DebugTasks.spin(Duration.ofMillis(Math.round((double) a[0] * 1000)))));
   }
 }

@@ -64,7 +64,7 @@ class RedisBackendWorkerTest extends WorkerFixture {
 
   @Test
   void aFailedMemberFailsTheBodyWithChordErrorAndCallsItsErrback() throws Exception {
-    TaskCall errback = client.task("test.errback").queue(queue);
+    TaskCall errback = client.task("proj.tasks.errback").queue(queue);
     TaskCall body = client.task("proj.tasks.tsum").queue(queue).linkError(errback);
     TaskCall failing = client.task("chervil.debug.fail").args("boom").queue(queue);
     AsyncResult result = client.chord(List.of(add(1, 1), failing, add(2, 2)), body);

@@ -1,5 +1,6 @@
 package dev.chervil.worker;
 
+import dev.chervil.interop.InteropTasks;
 import dev.chervil.task.SoftTimeLimitExceeded;
 import dev.chervil.task.TaskDefinition;
 import dev.chervil.task.TaskRegistry;
@@ -19,21 +20,7 @@ final class TestTasks {
   TaskRegistry registry() {
     return new TaskRegistry()
         .register(new dev.chervil.debug.DebugTasks())
-        .register(
-            TaskDefinition.named("proj.tasks.add")
-                .param("x", long.class)
-                .param("y", long.class)
-                .handler((ctx, a) -> (long) a[0] + (long) a[1]))
-        .register(
-            TaskDefinition.named("proj.tasks.tsum")
-                .param("values", List.class)
-                .handler(
-                    (ctx, a) ->
-                        ((List<?>) a[0]).stream().mapToLong(v -> ((Number) v).longValue()).sum()))
-        .register(
-            TaskDefinition.named("test.errback")
-                .param("task_id", String.class)
-                .handler((ctx, a) -> "errback saw " + a[0]))
+        .register(new InteropTasks()) // proj.tasks.add, tsum, errback: the names Python uses
         .register(
             TaskDefinition.named("test.count")
                 .param("n", int.class)
