@@ -117,6 +117,7 @@ SCENARIOS = {
     "chord": lambda: get(chord([app.signature("proj.tasks.add", (i, i), queue=QUEUE) for i in range(4)])(
         app.signature("proj.tasks.tsum", queue=QUEUE))),
     "chord_error": lambda: chord_error(),
+    "hang": lambda: time.sleep(300),  # for the harness's own test: its timeout must hold
 }
 
 
