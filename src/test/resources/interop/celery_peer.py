@@ -63,6 +63,27 @@ def sleep(seconds):
     return seconds
 
 
+@app.task(name="proj.tasks.echo")
+def echo(value):
+    return value
+
+
+@app.task(name="proj.tasks.flaky", bind=True, max_retries=5)
+def flaky(self, failures):
+    """Retries (through the broker, as Celery does) until it has been retried `failures` times."""
+    if self.request.retries < failures:
+        raise self.retry(countdown=0.2)
+    return "ok after %d retries" % self.request.retries
+
+
+@app.task(name="proj.tasks.whoami", bind=True)
+def whoami(self):
+    """The request as this Python worker read it from a Java message."""
+    r = self.request
+    return {"id": r.id, "group": r.group, "group_index": r.group_index, "root_id": r.root_id,
+            "parent_id": r.parent_id, "retries": r.retries, "lang": r.lang}
+
+
 # ---- client scenarios (Python -> Java) ----
 
 def send(name, args=(), **options):
@@ -95,6 +116,18 @@ def scenario_thousand():
     return {"count": len(results), "wrong": len(wrong)}
 
 
+# Values JSON can carry, with the edges a codec gets wrong: unicode outside the BMP, escapes,
+# integers past 2**53 (exact in Python and Java's long), floats, nulls, empty containers.
+ROUND_TRIP = {"text": "h\u00e9llo \u2603 \U0001F600 \"q\" \\ \n", "big": 2 ** 62 + 1, "neg": -7,
+              "float": 0.1, "exp": 1.5e300, "none": None, "yes": True, "empty_list": [],
+              "empty_dict": {}, "nested": [[1, [2, {"k": [None]}]], {"a": {"b": "c"}}]}
+
+
+def echo_round_trip():
+    got = get(send("proj.tasks.echo", (ROUND_TRIP,)))
+    return {"same": got == ROUND_TRIP and type(got["big"]) is int, "got": got}
+
+
 SCENARIOS = {
     "add": lambda: get(send("proj.tasks.add", (2, 3))),
     "kwargs": lambda: get(send("proj.tasks.add", kwargs={"x": 20, "y": 22})),
@@ -104,6 +137,8 @@ SCENARIOS = {
     "countdown": lambda: get(send("proj.tasks.add", (1, 1), countdown=1.5)),
     "eta": lambda: get(send("proj.tasks.add", (2, 2), eta=in_seconds(1.5))),
     "expired": lambda: get(send("proj.tasks.add", (3, 3), expires=in_seconds(-60))),
+    "echo": echo_round_trip,
+    "none": lambda: get(send("proj.tasks.echo", (None,))),
     "retry": lambda: get(send("proj.java.flaky", (2,))),
     "retries_header": lambda: get(send("proj.java.flaky", (1,), retries=2)),
     "soft_limit": lambda: get(send("proj.java.sleep", (10,), soft_time_limit=0.5)),
@@ -117,6 +152,7 @@ SCENARIOS = {
     "chord": lambda: get(chord([app.signature("proj.tasks.add", (i, i), queue=QUEUE) for i in range(4)])(
         app.signature("proj.tasks.tsum", queue=QUEUE))),
     "chord_error": lambda: chord_error(),
+    "hang": lambda: time.sleep(300),  # for the harness's own test: its timeout must hold
 }
 
 

@@ -32,6 +32,10 @@ public final class InteropTasks implements TaskModule {
                     (ctx, a) ->
                         ((List<?>) a[0]).stream().mapToLong(v -> ((Number) v).longValue()).sum()))
         .register(
+            TaskDefinition.named("proj.tasks.echo")
+                .param("value", Object.class)
+                .handler((ctx, a) -> a[0]))
+        .register(
             TaskDefinition.named("proj.tasks.errback")
                 .param("task_id", String.class)
                 .handler((ctx, a) -> "errback saw " + a[0]))

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chervil.Chervil;
+import dev.chervil.backend.TaskState;
+import dev.chervil.broker.amqp.RabbitMqAdmin;
 import dev.chervil.client.AsyncResult;
 import dev.chervil.client.ChervilClient;
 import dev.chervil.client.TaskCall;
@@ -16,7 +18,11 @@ import dev.chervil.testing.Services;
 import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -76,6 +82,7 @@ class JavaToPythonTest {
       if (redis != null) {
         redis.close();
       }
+      RabbitMqAdmin.deleteQueuesAndExchanges(RPC_QUEUE, REDIS_QUEUE);
     }
   }
 
@@ -124,12 +131,84 @@ class JavaToPythonTest {
   }
 
   @Test
+  void aPythonExceptionSurfacesOverRpcToo() {
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () -> onRpc("proj.tasks.fail", "boom over rpc").send().get(WAIT));
+    assertEquals("ValueError", e.excType());
+    assertEquals("boom over rpc", e.excMessage());
+    assertEquals(TaskState.FAILURE, e.state());
+    assertTrue(e.remoteTraceback().contains("raise ValueError"), e.remoteTraceback());
+  }
+
+  /** Unicode past the BMP, escapes, a long past 2**53, 1.5e300, nulls, empty and nested. */
+  @Test
+  void everyJsonValueRoundTripsThroughAPythonTaskUnchanged() throws Exception {
+    Map<String, Object> value = new LinkedHashMap<>();
+    value.put("text", "h\u00e9llo \u2603 \uD83D\uDE00 \"q\" \\ \n");
+    value.put("big", (1L << 62) + 1);
+    value.put("float", 0.1);
+    value.put("exp", 1.5e300);
+    value.put("none", null);
+    value.put("yes", true);
+    value.put("empty", List.of());
+    value.put("nested", List.of(List.of(1, Map.of("k", Arrays.asList((Object) null))), Map.of()));
+    Object got = onRedis("proj.tasks.echo", value).send().get(WAIT);
+    assertEquals(value.toString(), String.valueOf(got));
+    assertEquals((1L << 62) + 1, ((Map<?, ?>) got).get("big"));
+  }
+
+  @Test
   void countdownIsHonouredByPython() throws Exception {
     long start = System.nanoTime();
     assertEquals(
         4L,
         number(onRpc("proj.tasks.add", 2, 2).countdown(Duration.ofMillis(1500)).send().get(WAIT)));
     assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 1400);
+  }
+
+  @Test
+  void etaIsHonouredByPython() throws Exception {
+    long start = System.nanoTime();
+    OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).plus(Duration.ofMillis(1500));
+    assertEquals(6L, number(onRedis("proj.tasks.add", 3, 3).eta(at).send().get(WAIT)));
+    assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 1400);
+  }
+
+  /** Python holds the task until its ETA, finds it expired by then, and reports it revoked. */
+  @Test
+  void aTaskExpiredBeforeItsEtaIsRevokedByPython() {
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () ->
+                onRpc("proj.tasks.add", 1, 2)
+                    .countdown(Duration.ofSeconds(2))
+                    .expires(Duration.ofMillis(500))
+                    .send()
+                    .get(WAIT));
+    assertEquals(TaskState.REVOKED, e.state(), e.getMessage());
+  }
+
+  /** Celery's retry re-sends the task; the RETRY states in between are not the result. */
+  @Test
+  void pythonRetriesAreWaitedThroughOverRpc() throws Exception {
+    assertEquals("ok after 2 retries", onRpc("proj.tasks.flaky", 2).send().get(WAIT));
+  }
+
+  @Test
+  void pythonRetriesAreWaitedThroughOverRedis() throws Exception {
+    assertEquals("ok after 2 retries", onRedis("proj.tasks.flaky", 2).send().get(WAIT));
+  }
+
+  @Test
+  void hardTimeLimitSetInJavaIsHonouredByPython() {
+    TaskFailedException e =
+        assertThrows(
+            TaskFailedException.class,
+            () -> onRedis("proj.tasks.sleep", 10).timeLimits(null, 1.0).send().get(WAIT));
+    assertEquals("TimeLimitExceeded", e.excType(), e.getMessage());
   }
 
   @Test
@@ -185,6 +264,28 @@ class JavaToPythonTest {
     assertEquals(List.of(0L, 2L, 4L, 6L, 8L), results);
   }
 
+  /** What a Python task reads from Chervil's headers: one group id, indices 0..n-1, its own id. */
+  @Test
+  void groupMembersReachPythonWithTheirGroupIdAndIndex() throws Exception {
+    TaskCall[] members = {
+      onRedis("proj.tasks.whoami"), onRedis("proj.tasks.whoami"), onRedis("proj.tasks.whoami")
+    };
+    List<AsyncResult> results = redis.group(members);
+    String groupId = null;
+    for (int i = 0; i < results.size(); i++) {
+      Map<?, ?> seen = (Map<?, ?>) results.get(i).get(WAIT);
+      assertEquals(results.get(i).id(), seen.get("id"), seen.toString());
+      assertEquals(i, ((Number) seen.get("group_index")).intValue(), seen.toString());
+      assertEquals(results.get(i).id(), seen.get("root_id"), seen.toString());
+      assertEquals("py", seen.get("lang"), seen.toString());
+      if (groupId == null) {
+        groupId = (String) seen.get("group");
+        UUID.fromString(groupId);
+      }
+      assertEquals(groupId, seen.get("group"), seen.toString());
+    }
+  }
+
   @Test
   void chordJoinsInPythonThroughRedis() throws Exception {
     List<TaskCall> header =
@@ -215,6 +316,8 @@ class JavaToPythonTest {
               redis.task("proj.tasks.add").args(4, 4).queue(javaQueue));
       TaskCall body = redis.task("proj.tasks.tsum").queue(javaQueue);
       assertEquals(20L, number(redis.chord(header, body).get(WAIT)));
+    } finally {
+      RabbitMqAdmin.deleteQueuesAndExchanges(javaQueue);
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chervil.Chervil;
+import dev.chervil.broker.amqp.RabbitMqAdmin;
 import dev.chervil.census.Census;
 import dev.chervil.census.CensusBaseline;
 import dev.chervil.pool.PoolKind;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Python's Celery 5.2 sends, Chervil works: a real Python client process per scenario against
  * Chervil workers on the real RabbitMQ. One worker answers over rpc:// on the process pool (limits
- * and losses are real there), one over redis:// on threads (canvas, whose follow-up results a
+ * and losses are real there), one over redis:// on 4 threads (canvas, whose follow-up results a
  * Python client can only read from a shared backend).
  */
 class PythonToJavaTest {
@@ -55,7 +56,7 @@ class PythonToJavaTest {
         Chervil.worker(
             Services.RABBITMQ_URL,
             Services.REDIS_URL,
-            PoolSpec.of(PoolKind.THREADS, 2),
+            PoolSpec.of(PoolKind.THREADS, 4),
             new TaskRegistry().register(new InteropTasks()),
             WorkerConfig.defaults().withQueues(List.of(REDIS_QUEUE)));
     redisWorker.start();
@@ -87,6 +88,7 @@ class PythonToJavaTest {
       if (redisWorker != null) {
         redisWorker.close();
       }
+      RabbitMqAdmin.deleteQueuesAndExchanges(RPC_QUEUE, REDIS_QUEUE);
     }
   }
 
@@ -113,6 +115,21 @@ class PythonToJavaTest {
     assertEquals(5, overRedis("add").path("result").asInt(), "python saw");
   }
 
+  /** Unicode past the BMP, escapes, 2**62+1, 1.5e300, None, empty and nested containers. */
+  @Test
+  void everyJsonValueRoundTripsThroughAJavaTaskUnchanged() throws Exception {
+    JsonNode seen = overRpc("echo");
+    assertTrue(seen.path("result").path("same").asBoolean(), seen.toString());
+    assertEquals(
+        (1L << 62) + 1, seen.path("result").path("got").path("big").asLong(), seen.toString());
+  }
+
+  @Test
+  void aJavaNullIsPythonNone() throws Exception {
+    JsonNode seen = overRedis("none");
+    assertTrue(seen.has("result") && seen.path("result").isNull(), seen.toString());
+  }
+
   @Test
   void keywordArgumentsAreBound() throws Exception {
     assertEquals(42, overRpc("kwargs").path("result").asInt());
@@ -121,6 +138,13 @@ class PythonToJavaTest {
   @Test
   void aJavaExceptionSurfacesInPythonWithItsTypeAndMessage() throws Exception {
     JsonNode seen = overRpc("error");
+    assertEquals("IllegalStateException", seen.path("error_type").asText(), seen.toString());
+    assertTrue(seen.path("error_message").asText().contains("boom from java"), seen.toString());
+  }
+
+  @Test
+  void aJavaExceptionSurfacesInPythonOverRedisToo() throws Exception {
+    JsonNode seen = overRedis("error");
     assertEquals("IllegalStateException", seen.path("error_type").asText(), seen.toString());
     assertTrue(seen.path("error_message").asText().contains("boom from java"), seen.toString());
   }
@@ -143,6 +167,7 @@ class PythonToJavaTest {
     JsonNode seen = overRpc("countdown");
     assertEquals(2, seen.path("result").asInt(), seen.toString());
     assertTrue(seen.path("elapsed").asDouble() >= 1.4, seen.toString());
+    assertTrue(seen.path("elapsed").asDouble() < 6, "held far too long: " + seen);
   }
 
   @Test
@@ -150,6 +175,7 @@ class PythonToJavaTest {
     JsonNode seen = overRpc("eta");
     assertEquals(4, seen.path("result").asInt(), seen.toString());
     assertTrue(seen.path("elapsed").asDouble() >= 1.4, seen.toString());
+    assertTrue(seen.path("elapsed").asDouble() < 6, "held far too long: " + seen);
   }
 
   @Test
@@ -188,10 +214,36 @@ class PythonToJavaTest {
   }
 
   @Test
-  void aThousandTasksFromPythonAllComeBackRight() throws Exception {
+  void aThousandTasksFromPythonAllComeBackRightFromChildJvmsOverRpc() throws Exception {
     JsonNode seen = overRpc("thousand");
     assertEquals(1000, seen.path("count").asInt(), seen.toString());
     assertEquals(0, seen.path("wrong").asInt(), seen.toString());
+  }
+
+  @Test
+  void aThousandTasksFromPythonAllComeBackRightFromFourThreadsOverRedis() throws Exception {
+    long before = redisWorker.stats().succeeded();
+    JsonNode seen = overRedis("thousand");
+    assertEquals(1000, seen.path("count").asInt(), seen.toString());
+    assertEquals(0, seen.path("wrong").asInt(), seen.toString());
+    assertTrue(redisWorker.stats().succeeded() - before >= 1000, "the Java worker ran them");
+  }
+
+  /**
+   * Python freezes every step of a chain with its own reply queue as {@code reply_to}; the Java
+   * worker sends each next step with it, so the last step's result comes back over rpc:// too.
+   */
+  @Test
+  void chainFromPythonOverRpcRepliesToThePythonClient() throws Exception {
+    JsonNode seen = overRpc("chain");
+    assertEquals(50, seen.path("result").asInt(), seen.toString());
+  }
+
+  @Test
+  void linkCallbackFromPythonOverRpcRepliesToThePythonClient() throws Exception {
+    JsonNode seen = overRpc("link");
+    assertEquals(5, seen.path("result").path("first").asInt(), seen.toString());
+    assertEquals(50, seen.path("result").path("callback").asInt(), seen.toString());
   }
 
   @Test
@@ -220,6 +272,13 @@ class PythonToJavaTest {
   @Test
   void groupFromPythonReturnsEveryMembersResult() throws Exception {
     JsonNode seen = overRedis("group");
+    assertEquals("[0,2,4,6,8]", seen.path("result").toString(), seen.toString());
+  }
+
+  /** Python's rpc:// backend reads every member's reply from its own reply queue. */
+  @Test
+  void groupFromPythonOverRpcReturnsEveryMembersResult() throws Exception {
+    JsonNode seen = overRpc("group");
     assertEquals("[0,2,4,6,8]", seen.path("result").toString(), seen.toString());
   }
 

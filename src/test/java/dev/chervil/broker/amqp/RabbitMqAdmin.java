@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Test-side access to the real RabbitMQ: a plain connection for cleanup, and rabbitmqctl. */
-final class RabbitMqAdmin implements AutoCloseable {
+public final class RabbitMqAdmin implements AutoCloseable {
   private final Connection connection;
 
-  RabbitMqAdmin() throws Exception {
+  public RabbitMqAdmin() throws Exception {
     ConnectionFactory f = new ConnectionFactory();
     f.setHost("127.0.0.1");
     f.setAutomaticRecoveryEnabled(false);
@@ -25,11 +25,11 @@ final class RabbitMqAdmin implements AutoCloseable {
     return connection;
   }
 
-  void deleteQueue(String name) {
+  public void deleteQueue(String name) {
     run(ch -> ch.queueDelete(name));
   }
 
-  void deleteExchange(String name) {
+  public void deleteExchange(String name) {
     run(ch -> ch.exchangeDelete(name));
   }
 
@@ -73,6 +73,21 @@ final class RabbitMqAdmin implements AutoCloseable {
       action.run(ch);
     } catch (Exception e) {
       // cleanup is best effort: the entity may not exist
+    }
+  }
+
+  /**
+   * Deletes each queue and the exchange of the same name (Celery declares one per default queue),
+   * best effort: what a test made with a unique name would otherwise pile up on the broker.
+   */
+  public static void deleteQueuesAndExchanges(String... names) {
+    try (RabbitMqAdmin admin = new RabbitMqAdmin()) {
+      for (String name : names) {
+        admin.deleteQueue(name);
+        admin.deleteExchange(name);
+      }
+    } catch (Exception e) {
+      // best effort: the broker may be gone, and the names are unique anyway
     }
   }
 
