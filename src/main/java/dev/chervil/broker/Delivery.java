@@ -18,4 +18,13 @@ public interface Delivery {
 
   /** Rejects; with {@code requeue} false the broker drops or dead-letters it. */
   void reject(boolean requeue);
+
+  /**
+   * True once the channel or connection this delivery arrived on has gone: the broker will (or did)
+   * deliver it again, so a buffered copy must be dropped, not run, and settling it is a logged
+   * no-op.
+   */
+  default boolean isStale() {
+    return false;
+  }
 }

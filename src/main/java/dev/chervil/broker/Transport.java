@@ -33,6 +33,39 @@ public interface Transport extends AutoCloseable {
   /** Declares an exclusive, auto-delete queue for this client's replies and returns its name. */
   String declareReplyQueue();
 
+  /**
+   * Publishes without waiting: the future completes when the broker confirms, and completes
+   * exceptionally (a {@link TransportException} naming the message) on a nack, a timeout or a lost
+   * connection. Many publishes may be outstanding at once.
+   */
+  default java.util.concurrent.CompletableFuture<Void> publishAsync(
+      String exchange, String routingKey, WireMessage message) {
+    try {
+      publish(exchange, routingKey, message);
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Declares an exchange (idempotent; redeclared after a reconnect). */
+  default void declareExchange(ExchangeSpec exchange) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + ": declareExchange");
+  }
+
+  /** Binds {@code queue} to {@code exchange} with {@code routingKey} (redone after a reconnect). */
+  default void bind(String queue, String exchange, String routingKey) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + ": bind");
+  }
+
+  /**
+   * Consumes without acknowledgements (kombu's {@code no_ack=True}, as pidbox and event receivers
+   * do): a delivery is settled by the broker when sent, and its ack/reject are no-ops.
+   */
+  default Subscription consumeNoAck(String queue, DeliveryHandler handler) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + ": consumeNoAck");
+  }
+
   /** Whether the broker can dead-letter rejected messages (a DLX configured on the queue). */
   boolean supportsDeadLettering();
 
