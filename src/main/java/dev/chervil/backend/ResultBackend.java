@@ -26,6 +26,21 @@ public interface ResultBackend extends AutoCloseable {
   void store(ResultMeta meta, String replyTo, String correlationId);
 
   /**
+   * As {@link #store}, without making the caller wait for the backend: the future completes when
+   * the state is stored (a publish confirmed, a write answered) and completes exceptionally when it
+   * could not be. The default stores on the calling thread.
+   */
+  default java.util.concurrent.CompletableFuture<Void> storeAsync(
+      ResultMeta meta, String replyTo, String correlationId) {
+    try {
+      store(meta, replyTo, correlationId);
+      return java.util.concurrent.CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
    * Waits until the task is ready (SUCCESS, FAILURE or REVOKED) and returns its meta.
    *
    * @throws TimeoutException when nothing ready arrived in time

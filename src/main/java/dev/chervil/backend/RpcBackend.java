@@ -9,6 +9,7 @@ import dev.chervil.protocol.MessageProperties;
 import dev.chervil.protocol.WireMessage;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -49,14 +50,21 @@ public final class RpcBackend implements ResultBackend {
 
   @Override
   public void store(ResultMeta meta, String replyTo, String correlationId) {
+    storeAsync(meta, replyTo, correlationId).join();
+  }
+
+  /** The reply is published with a confirm the worker does not wait for in line. */
+  @Override
+  public CompletableFuture<Void> storeAsync(ResultMeta meta, String replyTo, String correlationId) {
     if (replyTo == null || replyTo.isEmpty()) {
-      return; // the caller did not ask for a reply (Celery sends "" when no backend routes one)
+      // the caller did not ask for a reply (Celery sends "" when no backend routes one)
+      return CompletableFuture.completedFuture(null);
     }
     String corr = correlationId != null ? correlationId : meta.taskId();
     MessageProperties props =
         new MessageProperties(
             MessageProperties.JSON, MessageProperties.UTF_8, corr, null, 1, null, null);
-    transport.publish(
+    return transport.publishAsync(
         "", replyTo, new WireMessage(props, Map.of(), CeleryJsonCodec.encodeResult(meta)));
   }
 

@@ -31,6 +31,12 @@ public interface ExecutionPool extends CensusSource, AutoCloseable {
    */
   CompletableFuture<Outcome> submit(TaskRequest request);
 
+  /**
+   * As {@link #submit(TaskRequest)}, asking {@code admission} as a slot takes the task: the task's
+   * start, where the worker acks early and checks expiry and revocation.
+   */
+  CompletableFuture<Outcome> submit(TaskRequest request, JobQueue.Admission admission);
+
   /** Stops taking tasks and waits up to {@code timeout} for the running ones; true if all ended. */
   boolean drain(Duration timeout);
 

@@ -27,8 +27,27 @@ public final class JobQueue {
     CLOSED
   }
 
-  /** A task and the future its outcome completes, exactly once. */
-  public record Job(TaskRequest request, CompletableFuture<Outcome> result) {}
+  /**
+   * A task, the future its outcome completes exactly once, and the submitter's last word before it
+   * runs.
+   */
+  public record Job(TaskRequest request, CompletableFuture<Outcome> result, Admission admission) {}
+
+  /**
+   * Asked by the slot that takes a job, just before it runs. This is the moment a task starts: the
+   * worker acks an early-acked message here (so the broker's prefetch bounds what waits in this
+   * queue) and checks expiry, revocation and a lost channel once, at the point that decides.
+   */
+  @FunctionalInterface
+  public interface Admission {
+    /**
+     * @return false if the task must not run; the submitter has then settled it itself, and the
+     *     job's future is completed with {@link Outcome.Lost} nobody reads
+     */
+    boolean begin();
+
+    Admission ALWAYS = () -> true;
+  }
 
   private final String kind;
   private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
@@ -61,25 +80,54 @@ public final class JobQueue {
 
   /** Queues a task; its outcome completes the returned future. Only while RUNNING. */
   public CompletableFuture<Outcome> submit(TaskRequest request) {
+    return submit(request, Admission.ALWAYS);
+  }
+
+  /** Queues a task that asks {@code admission} before it runs. Only while RUNNING. */
+  public CompletableFuture<Outcome> submit(TaskRequest request, Admission admission) {
     if (state != State.RUNNING) {
       throw new IllegalStateException(
           "pool " + kind + " is " + state + ": cannot run task " + request.id());
     }
     CompletableFuture<Outcome> result = new CompletableFuture<>();
-    jobs.add(new Job(request, result));
+    jobs.add(new Job(request, result, admission));
     return result;
   }
 
   /**
-   * The next job, counted as running until its future completes; null after a short wait with
-   * nothing queued, so a slot's loop can look at the pool's state and its child in between.
+   * The next admitted job, counted as running until its future completes; null after a short wait
+   * with nothing queued, so a slot's loop can look at the pool's state and its child in between.
    */
   public Job take() throws InterruptedException {
-    Job job = jobs.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-    if (job != null) {
-      running.incrementAndGet();
-      job.result().whenComplete((o, e) -> running.decrementAndGet());
+    return admitted(jobs.poll(POLL_MILLIS, TimeUnit.MILLISECONDS));
+  }
+
+  /** The next admitted job; waits as long as it takes (a slot with nothing else to look after). */
+  public Job takeBlocking() throws InterruptedException {
+    Job job;
+    do {
+      job = admitted(jobs.take());
+    } while (job == null);
+    return job;
+  }
+
+  private Job admitted(Job job) {
+    if (job == null) {
+      return null;
     }
+    boolean admit;
+    try {
+      admit = job.admission().begin();
+    } catch (RuntimeException e) { // the submitter's bug must not kill a slot: do not run it
+      job.result().complete(new Outcome.Lost("admission failed: " + e));
+      return null;
+    }
+    if (!admit) {
+      job.result().complete(new Outcome.Lost("not admitted: " + job.request().id()));
+      return null;
+    }
+    running.incrementAndGet();
+    job.result().whenComplete((o, e) -> running.decrementAndGet());
     return job;
   }
 

@@ -2,7 +2,6 @@ package dev.chervil.worker;
 
 import dev.chervil.broker.Subscription;
 import dev.chervil.limits.DeadlineScheduler;
-import dev.chervil.worker.Intake.Accepted;
 import java.time.Duration;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -20,21 +19,21 @@ final class EtaScheduler implements AutoCloseable {
 
   private final DeadlineScheduler timer = new DeadlineScheduler("chervil-eta");
   private final Function<String, Subscription> subscriptions;
-  private final Consumer<Accepted> whenDue;
+  private final Consumer<Request> whenDue;
 
-  EtaScheduler(Function<String, Subscription> subscriptions, Consumer<Accepted> whenDue) {
+  EtaScheduler(Function<String, Subscription> subscriptions, Consumer<Request> whenDue) {
     this.subscriptions = subscriptions;
     this.whenDue = whenDue;
   }
 
-  void hold(Accepted task, long delayMillis) {
+  void hold(Request task, long delayMillis) {
     Subscription sub = subscriptions.apply(task.delivery().queue());
     if (sub != null) {
       adjust(sub, +1);
     }
-    log.info(
+    log.debug(
         "event=task-eta-held task={} name={} delay_ms={}",
-        task.message().id(),
+        task.id(),
         task.message().task(),
         delayMillis);
     timer.schedule(

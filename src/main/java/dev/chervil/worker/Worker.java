@@ -6,22 +6,34 @@ import dev.chervil.broker.QueueSpec;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
 import dev.chervil.pool.ExecutionPool;
+import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskRegistry;
 import dev.chervil.worker.Intake.Accepted;
 import dev.chervil.worker.Intake.Rejected;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Consumes task messages and runs them in a pool: broker → intake → (ETA) → dispatcher → pool →
- * settler → result backend and ack. The worker owns the dispatcher, ETA timer and subscriptions;
- * the transport, pool and backend are given to it and it starts and closes them too, in order.
+ * Consumes task messages and runs them in a pool. The path of one message, top to bottom:
  *
- * <p>Lifecycle: {@link #start()} → {@link #drain(Duration)} (stop consuming, let running tasks end)
- * → {@link #close()}. All idempotent; {@link #close()} drains first when it was not done.
+ * <ol>
+ *   <li>{@link #onDelivery} (transport thread): the {@link Intake} decodes and checks it; a bad
+ *       message is rejected here, a good one becomes a {@link Request}, which owns its fate.
+ *   <li>A future ETA: held by the {@link EtaScheduler}, unacked, then admitted when due.
+ *   <li>{@link #admit}: handed to the pool's one queue. The broker's prefetch bounds what waits
+ *       there, because an early-acked message is acked only as it starts ({@link Request#begin}).
+ *   <li>The outcome, once it exists, is settled by the request on the settlement executor, so the
+ *       slot is already running its next task.
+ * </ol>
+ *
+ * <p>The worker owns the ETA timer, the settlement executor and its subscriptions; the transport,
+ * pool and backend are given to it and it starts and closes them too, in order. Lifecycle: {@link
+ * #start()} → {@link #drain(Duration)} (stop consuming, let running tasks end) → {@link #close()}.
+ * All idempotent; {@link #close()} drains first when it was not done.
  */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -33,8 +45,7 @@ public final class Worker implements AutoCloseable {
   private final WorkerStats stats = new WorkerStats();
   private final Intake intake;
   private final ResultWriter results;
-  private final OutcomeSettler settler;
-  private final Dispatcher dispatcher;
+  private final Settlement settlement;
   private final EtaScheduler eta;
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
   private State state = State.NEW; // guarded by this
@@ -58,9 +69,11 @@ public final class Worker implements AutoCloseable {
     this.config = config;
     this.intake = new Intake(registry, backend.joinsChords());
     this.results = new ResultWriter(backend);
-    this.settler = new OutcomeSettler(transport, backend, results, config, stats, pool);
-    this.dispatcher = new Dispatcher(pool, settler, config.defaultLimits());
-    this.eta = new EtaScheduler(subscriptions::get, dispatcher::enqueue);
+    Canvas canvas = new Canvas(transport);
+    this.settlement =
+        new Settlement(
+            results, transport, new ChordJoin(backend, results, canvas), canvas, stats, config);
+    this.eta = new EtaScheduler(subscriptions::get, this::admit);
   }
 
   public synchronized void start() {
@@ -70,7 +83,6 @@ public final class Worker implements AutoCloseable {
     transport.start();
     backend.start();
     pool.start();
-    dispatcher.start();
     int prefetch = pool.size() * config.prefetchMultiplier();
     for (String queue : config.queues()) {
       transport.declareQueue(new QueueSpec(queue, true, config.deadLetterExchange()));
@@ -107,13 +119,13 @@ public final class Worker implements AutoCloseable {
     // (their deliveries must still be ackable), and only then close the subscriptions, which
     // hands unstarted and ETA-held messages back to the broker.
     subscriptions.values().forEach(Subscription::cancel);
-    dispatcher.stopTaking();
+    settlement.stopAdmitting();
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (dispatcher.running() > 0 && System.nanoTime() < deadline) {
-      pause();
-    }
-    boolean idle = dispatcher.running() == 0 && pool.drain(Duration.ZERO);
+    boolean poolIdle = pool.drain(timeout);
+    boolean settled =
+        settlement.awaitSettled(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     subscriptions.values().forEach(Subscription::close);
+    boolean idle = poolIdle && settled;
     log.info("event=worker-drained idle={} stats={}", idle, stats.snapshot());
     return idle;
   }
@@ -130,19 +142,13 @@ public final class Worker implements AutoCloseable {
       state = State.CLOSED;
     }
     eta.close();
-    dispatcher.close();
+    // The pool first: what it still runs ends as an outcome, and the settlement settles it before
+    // the backend and transport go.
     pool.close();
+    settlement.close();
     backend.close();
     transport.close();
     log.info("event=worker-closed");
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(5);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   private void onDelivery(Delivery delivery) {
@@ -157,14 +163,34 @@ public final class Worker implements AutoCloseable {
     switch (verdict) {
       case Rejected r -> reject(r);
       case Accepted a -> {
-        long wait = Expiry.millisUntilEta(a.message());
-        if (wait > 0 && !Expiry.isExpired(a.message())) {
-          eta.hold(a, wait);
+        Request request = new Request(a.delivery(), a.message(), a.task(), settlement);
+        if (log.isInfoEnabled()) {
+          log.info("event=task-received task={} name={}", request.id(), a.message().task());
+        }
+        long wait = request.millisUntilEta();
+        if (wait > 0 && !request.isExpired()) {
+          eta.hold(request, wait);
         } else {
-          dispatcher.enqueue(a);
+          admit(request);
         }
       }
     }
+  }
+
+  /** Hands a request to the pool; its outcome is settled by the request itself. */
+  private void admit(Request request) {
+    CompletableFuture<Outcome> outcome;
+    try {
+      outcome = pool.submit(request.toTaskRequest(), request::begin);
+    } catch (IllegalStateException closing) {
+      // Not acked: the message goes back to the broker when the subscription closes.
+      log.warn("event=task-not-started task={} reason=\"{}\"", request.id(), closing.getMessage());
+      return;
+    }
+    outcome.whenCompleteAsync(
+        (o, error) ->
+            request.complete(error == null ? o : new Outcome.Lost("pool error: " + error)),
+        settlement.executor());
   }
 
   /**

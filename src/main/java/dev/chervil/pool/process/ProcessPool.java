@@ -115,6 +115,11 @@ public final class ProcessPool implements ExecutionPool {
   }
 
   @Override
+  public CompletableFuture<Outcome> submit(TaskRequest request, JobQueue.Admission admission) {
+    return jobs.submit(request, admission);
+  }
+
+  @Override
   public boolean drain(Duration timeout) {
     return jobs.drain(timeout);
   }

@@ -84,6 +84,11 @@ public final class ThreadPool implements ExecutionPool {
   }
 
   @Override
+  public CompletableFuture<Outcome> submit(TaskRequest request, JobQueue.Admission admission) {
+    return jobs.submit(request, admission);
+  }
+
+  @Override
   public boolean drain(Duration timeout) {
     return jobs.drain(timeout);
   }
@@ -142,15 +147,13 @@ public final class ThreadPool implements ExecutionPool {
       while (!jobs.isClosed() && !abandonedByLimit) {
         Job job;
         try {
-          job = jobs.take();
+          job = jobs.takeBlocking();
         } catch (InterruptedException e) {
           continue; // close() interrupts to wake us; the loop condition decides
         }
-        if (job != null) {
-          // Counted as running until its future completes, which happens once: at the task's end,
-          // or when a hard limit abandons this thread (the thread may run on, the slot is free).
-          execute(job);
-        }
+        // Counted as running until its future completes, which happens once: at the task's end,
+        // or when a hard limit abandons this thread (the thread may run on, the slot is free).
+        execute(job);
       }
     }
 

@@ -1,0 +1,346 @@
+package dev.chervil.worker;
+
+import dev.chervil.backend.TaskState;
+import dev.chervil.broker.Delivery;
+import dev.chervil.limits.TimeLimits;
+import dev.chervil.protocol.CeleryJsonCodec;
+import dev.chervil.protocol.TaskHeaders;
+import dev.chervil.protocol.TaskMessage;
+import dev.chervil.task.Outcome;
+import dev.chervil.task.TaskDefinition;
+import dev.chervil.task.TaskError;
+import dev.chervil.task.TaskRequest;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One accepted message and its fate, as Celery's {@code Request}: the only place that acks,
+ * rejects, requeues or publishes a retry for it. The policy (README "Message settlement"):
+ *
+ * <ul>
+ *   <li>{@link #begin()} — the task starts (on the pool's slot): a message whose channel is gone is
+ *       dropped (the broker delivers it again), an expired one is REVOKED and acked, a draining
+ *       worker leaves it unacked for the broker; otherwise it is acked now unless acks_late.
+ *   <li>ok, failed, soft and hard timeouts: result stored, then acked (acks_late), Celery's {@code
+ *       task_acks_on_failure_or_timeout}. With acks_late a result that cannot be stored requeues
+ *       the message instead, so the outcome is not lost.
+ *   <li>lost (the child died): with acks_late and reject_on_worker_lost requeued, no result;
+ *       otherwise WorkerLostError stored and acked.
+ *   <li>retry: a copy with {@code retries + 1} and an ETA is published; only once the broker
+ *       confirmed it is the original acked. A copy that cannot be published requeues the original
+ *       (acks_late) or stores a FAILURE naming why (acked early).
+ * </ul>
+ *
+ * <p>Threads: {@link #begin()} runs on the slot that takes the task, {@link #complete} on the
+ * settlement executor, the continuations of a store or publish on whichever thread completes them.
+ * Ack and reject are idempotent: the first settlement wins, a later one is ignored.
+ */
+final class Request {
+  private static final Logger log = LoggerFactory.getLogger(Request.class);
+
+  private final Delivery delivery;
+  private final TaskMessage message;
+  private final TaskDefinition task;
+  private final Settlement env;
+  private final boolean acksLate;
+  private final AtomicBoolean settled = new AtomicBoolean();
+  private volatile long startedNanos; // 0 until begin() admitted the task
+
+  Request(Delivery delivery, TaskMessage message, TaskDefinition task, Settlement env) {
+    this.delivery = delivery;
+    this.message = message;
+    this.task = task;
+    this.env = env;
+    Boolean own = task.options().acksLate();
+    this.acksLate = own != null ? own : env.config().acksLate();
+  }
+
+  String id() {
+    return message.id();
+  }
+
+  TaskMessage message() {
+    return message;
+  }
+
+  Delivery delivery() {
+    return delivery;
+  }
+
+  /**
+   * What the pool runs: plain values, limits resolved (the message's, the task's, the worker's).
+   */
+  TaskRequest toTaskRequest() {
+    TaskHeaders h = message.headers();
+    TimeLimits limits =
+        TimeLimits.ofSeconds(h.timelimit().softSeconds(), h.timelimit().hardSeconds())
+            .orElse(task.options().limits())
+            .orElse(env.config().defaultLimits());
+    return new TaskRequest(
+        message.id(),
+        message.task(),
+        message.args(),
+        message.kwargs(),
+        h.retries(),
+        h.rootId(),
+        h.parentId(),
+        h.group(),
+        limits);
+  }
+
+  /** Milliseconds until the ETA (0 when due or none), saturating instead of overflowing. */
+  long millisUntilEta() {
+    return Expiry.millisUntilEta(message);
+  }
+
+  boolean isExpired() {
+    return Expiry.isExpired(message);
+  }
+
+  /**
+   * The task is about to start on a slot. Expiry and a lost channel are checked here, once, where
+   * it decides whether the task runs.
+   *
+   * @return whether the slot may run it
+   */
+  boolean begin() {
+    if (delivery.isStale()) {
+      // The channel it came on is gone: the broker hands it out again, so running this copy would
+      // run it twice (and its ack could not be sent anyway).
+      log.info("event=task-dropped task={} name={} reason=channel-lost", id(), message.task());
+      return false;
+    }
+    if (!env.admitting()) {
+      return false; // draining: unacked, the broker gets it back when the subscription closes
+    }
+    if (isExpired()) {
+      revokeExpired();
+      return false;
+    }
+    if (!acksLate) {
+      acknowledge();
+    }
+    env.started();
+    startedNanos = System.nanoTime();
+    return true;
+  }
+
+  /** An expired message: REVOKED without running, then acked (as Celery does). */
+  void revokeExpired() {
+    env.stats().revoked.increment();
+    env.chords()
+        .partDone(message, TaskState.REVOKED, ResultWriter.revokedError("expired").toMeta());
+    log.info(
+        "event=task-expired task={} name={} expires={}",
+        id(),
+        message.task(),
+        message.headers().expires());
+    CompletableFuture<Void> stored = env.results().revoked(message, "expired");
+    stored.whenComplete((ok, e) -> acknowledge());
+  }
+
+  /**
+   * Settles the outcome the pool produced. Ignored when {@link #begin()} did not admit the task
+   * (then it was settled there, or left to the broker).
+   */
+  void complete(Outcome outcome) {
+    if (startedNanos == 0) {
+      return;
+    }
+    try {
+      switch (outcome) {
+        case Outcome.Ok ok -> succeed(ok.result());
+        case Outcome.Failed f -> fail(f.error(), outcome.label());
+        case Outcome.SoftTimedOut s -> fail(s.error(), outcome.label());
+        case Outcome.HardKilled h -> fail(h.error(), outcome.label());
+        case Outcome.Lost lost -> lose(lost);
+        case Outcome.RetryRequested r -> retry(r);
+      }
+    } catch (RuntimeException e) { // a bug in settlement must not leave the message unsettled
+      log.error("event=settle-failed task={} reason=\"{}\"", id(), e.toString(), e);
+      finish(CompletableFuture.failedFuture(e));
+    }
+  }
+
+  private void succeed(Object result) {
+    env.stats().succeeded.increment();
+    CompletableFuture<Void> stored = keepResult() ? env.results().success(message, result) : done();
+    env.chords().partDone(message, TaskState.SUCCESS, result);
+    env.canvas().onSuccess(message, result);
+    if (log.isInfoEnabled()) {
+      log.info(
+          "event=task-succeeded task={} name={} runtime_ms={}",
+          id(),
+          message.task(),
+          runtimeMillis());
+    }
+    finish(stored);
+  }
+
+  private void fail(TaskError error, String outcome) {
+    env.stats().failed.increment();
+    CompletableFuture<Void> stored = keepResult() ? env.results().failure(message, error) : done();
+    env.chords().partDone(message, TaskState.FAILURE, error.toMeta());
+    env.canvas().onFailure(message);
+    log.warn(
+        "event=task-failed task={} name={} outcome={} exc_type={} runtime_ms={} reason=\"{}\"",
+        id(),
+        message.task(),
+        outcome,
+        error.type(),
+        runtimeMillis(),
+        error.message());
+    finish(stored);
+  }
+
+  private void lose(Outcome.Lost lost) {
+    if (acksLate && env.config().rejectOnWorkerLost()) {
+      env.stats().requeued.increment();
+      log.warn(
+          "event=task-requeued task={} name={} reason=\"{}\"", id(), message.task(), lost.reason());
+      reject(true);
+      env.settled();
+    } else {
+      fail(lost.error(), lost.label());
+    }
+  }
+
+  private void retry(Outcome.RetryRequested r) {
+    int max = r.maxRetries() != null ? r.maxRetries() : task.options().maxRetries();
+    if (message.headers().retries() >= max) {
+      fail(r.cause() != null ? r.cause() : maxRetriesExceeded(), r.label());
+      return;
+    }
+    TaskHeaders next =
+        message.headers().toBuilder()
+            .retries(message.headers().retries() + 1)
+            .eta(OffsetDateTime.now(ZoneOffset.UTC).plus(r.countdown()))
+            .build();
+    TaskMessage again =
+        new TaskMessage(
+            next, message.args(), message.kwargs(), message.embed(), message.properties());
+    CompletableFuture<Void> published;
+    try {
+      published = env.transport().publishAsync("", delivery.queue(), CeleryJsonCodec.encode(again));
+    } catch (RuntimeException e) {
+      published = CompletableFuture.failedFuture(e);
+    }
+    published.whenComplete(
+        (ok, e) -> {
+          if (e == null) {
+            retried(r, next);
+          } else {
+            retryNotPublished(e);
+          }
+        });
+  }
+
+  private void retried(Outcome.RetryRequested r, TaskHeaders next) {
+    env.stats().retried.increment();
+    log.info(
+        "event=task-retry task={} name={} retries={} countdown_ms={}",
+        id(),
+        message.task(),
+        next.retries(),
+        r.countdown().toMillis());
+    TaskError cause =
+        r.cause() != null
+            ? r.cause()
+            : TaskError.celery("Retry", "retry in " + r.countdown().toMillis() + "ms");
+    // The copy is with the broker: the original may go whatever becomes of the RETRY state.
+    if (keepResult()) {
+      env.results().retry(message, cause);
+    }
+    finish(done());
+  }
+
+  private void retryNotPublished(Throwable e) {
+    String reason = "retry could not be published: " + rootCause(e);
+    if (acksLate) {
+      env.stats().requeued.increment();
+      log.error("event=task-requeued task={} name={} reason=\"{}\"", id(), message.task(), reason);
+      reject(true); // the broker delivers the original again: it retries then
+      env.settled();
+    } else {
+      fail(TaskError.celery("RetryError", reason), "retry-failed");
+    }
+  }
+
+  /**
+   * The message's end once the result is where it belongs: with acks_late acked then, or requeued
+   * when the result could not be stored (ResultWriter logged why). Acked early, nothing is left.
+   */
+  private void finish(CompletableFuture<Void> stored) {
+    stored.whenComplete(
+        (ok, e) -> {
+          try {
+            if (!acksLate) {
+              return;
+            }
+            if (e == null) {
+              acknowledge();
+            } else {
+              env.stats().requeued.increment();
+              log.error(
+                  "event=task-requeued task={} name={} reason=\"result not stored: {}\"",
+                  id(),
+                  message.task(),
+                  rootCause(e));
+              reject(true);
+            }
+          } finally {
+            env.settled();
+          }
+        });
+  }
+
+  private void acknowledge() {
+    if (settled.compareAndSet(false, true)) {
+      delivery.ack();
+    }
+  }
+
+  private void reject(boolean requeue) {
+    if (settled.compareAndSet(false, true)) {
+      delivery.reject(requeue);
+    }
+  }
+
+  private boolean keepResult() {
+    return !(message.headers().ignoreResult() || task.options().ignoreResult());
+  }
+
+  private TaskError maxRetriesExceeded() {
+    return TaskError.celery(
+        "MaxRetriesExceededError",
+        "Can't retry "
+            + message.task()
+            + "["
+            + id()
+            + "] args:"
+            + message.args()
+            + " kwargs:"
+            + message.kwargs());
+  }
+
+  private long runtimeMillis() {
+    return Duration.ofNanos(System.nanoTime() - startedNanos).toMillis();
+  }
+
+  private static CompletableFuture<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t != t.getCause()) {
+      t = t.getCause();
+    }
+    return t.toString();
+  }
+}
