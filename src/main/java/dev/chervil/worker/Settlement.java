@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * outcome the pool produced — also those of tasks killed by the close — is settled first.
  */
 final class Settlement implements AutoCloseable {
-  private static final int THREADS = 2;
+  // One thread: result stores and confirms are asynchronous, so settling is short work, and one
+  // thread keeps a pooled backend at one connection (a steady census) and settlement in order.
+  private static final int THREADS = 1;
   private static final int BACKLOG = 1024;
 
   private final ResultWriter results;
@@ -46,7 +48,6 @@ final class Settlement implements AutoCloseable {
     this.chords = chords;
     this.stats = stats;
     this.config = config;
-    AtomicInteger ids = new AtomicInteger();
     this.executor =
         new ThreadPoolExecutor(
             THREADS,
@@ -55,7 +56,7 @@ final class Settlement implements AutoCloseable {
             TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(BACKLOG),
             r -> {
-              Thread t = new Thread(r, "chervil-settle-" + ids.incrementAndGet());
+              Thread t = new Thread(r, "chervil-settler");
               t.setDaemon(true);
               return t;
             },
