@@ -48,7 +48,8 @@ final class Request {
   private final TaskDefinition task;
   private final Settlement env;
   private final boolean acksLate;
-  private final AtomicBoolean settled = new AtomicBoolean();
+  private final AtomicBoolean settled = new AtomicBoolean(); // acked or rejected
+  private final AtomicBoolean completed = new AtomicBoolean(); // an outcome was taken
   private volatile long startedNanos; // 0 until begin() admitted the task
 
   Request(Delivery delivery, TaskMessage message, TaskDefinition task, Settlement env) {
@@ -145,11 +146,11 @@ final class Request {
   }
 
   /**
-   * Settles the outcome the pool produced. Ignored when {@link #begin()} did not admit the task
-   * (then it was settled there, or left to the broker).
+   * Settles the outcome the pool produced; only the first one counts. Ignored when {@link #begin()}
+   * did not admit the task (then it was settled there, or left to the broker).
    */
   void complete(Outcome outcome) {
-    if (startedNanos == 0) {
+    if (startedNanos == 0 || !completed.compareAndSet(false, true)) {
       return;
     }
     try {
