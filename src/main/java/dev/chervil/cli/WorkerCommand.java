@@ -54,8 +54,18 @@ final class WorkerCommand implements Callable<Integer> {
           "Exchange that rejected messages are dead-lettered to (declared with the queues).")
   String deadLetterExchange;
 
+  @Option(
+      names = {"-l", "--loglevel"},
+      defaultValue = "INFO",
+      description =
+          "DEBUG, INFO, WARNING, ERROR or CRITICAL, as Celery's. INFO logs one line per received"
+              + " and per succeeded task; DEBUG adds every other per-task line. Default:"
+              + " ${DEFAULT-VALUE}.")
+  String logLevel;
+
   @Override
   public Integer call() throws Exception {
+    LogLevel.set(logLevel); // before the first logger exists: slf4j-simple reads it once
     WorkerConfig config =
         new WorkerConfig(
             queues,
