@@ -4,9 +4,9 @@ import dev.chervil.Chervil;
 import dev.chervil.limits.TimeLimits;
 import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -55,6 +55,14 @@ final class WorkerCommand implements Callable<Integer> {
   String deadLetterExchange;
 
   @Option(
+      names = "--shutdown-timeout",
+      description =
+          "Warm shutdown (first SIGTERM/SIGINT) waits this many seconds for running tasks, then"
+              + " shuts down cold. Default: wait until they end, as Celery does; a second signal or"
+              + " SIGQUIT is a cold shutdown at any time.")
+  Double shutdownTimeout;
+
+  @Option(
       names = {"-l", "--loglevel"},
       defaultValue = "INFO",
       description =
@@ -74,23 +82,23 @@ final class WorkerCommand implements Callable<Integer> {
             rejectOnWorkerLost,
             TimeLimits.ofSeconds(softTimeLimit, timeLimit),
             deadLetterExchange,
-            null);
+            warmTimeout());
     Worker worker =
         Chervil.worker(connection.broker, connection.backendUrl(), poolOptions.toSpec(), config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  worker.close();
-                  stopped.countDown();
-                },
-                "chervil-shutdown"));
+    ShutdownSignals signals = new ShutdownSignals(worker, config.drainTimeout());
+    signals.install();
     worker.start();
     if (connection.embedded()) {
       System.err.println("chervil: worker on the embedded broker: only this JVM can send it tasks");
     }
-    stopped.await();
+    signals.awaitClosed();
     return ExitCodes.OK;
+  }
+
+  private Duration warmTimeout() {
+    // "Until they end": ten years is forever for a task, and still fits in nanoseconds.
+    return shutdownTimeout == null
+        ? Duration.ofDays(3650)
+        : Duration.ofMillis(Math.round(shutdownTimeout * 1000));
   }
 }

@@ -128,6 +128,7 @@ final class Request {
     }
     env.started();
     startedNanos = System.nanoTime();
+    log.debug("event=task-started task={} name={}", id(), message.task());
     return true;
   }
 
@@ -152,6 +153,11 @@ final class Request {
   void complete(Outcome outcome) {
     if (startedNanos == 0 || !completed.compareAndSet(false, true)) {
       return;
+    }
+    if (env.cold()
+        && !(outcome instanceof Outcome.Ok || outcome instanceof Outcome.RetryRequested)) {
+      // Whatever a cold shutdown's interrupt or kill made of the task, the worker lost it.
+      outcome = new Outcome.Lost("worker shut down cold (" + outcome.label() + ")");
     }
     try {
       switch (outcome) {
@@ -200,7 +206,8 @@ final class Request {
   }
 
   private void lose(Outcome.Lost lost) {
-    if (acksLate && env.config().rejectOnWorkerLost()) {
+    // A cold shutdown ends the task, not the message: acked late, it goes back for another worker.
+    if (acksLate && (env.config().rejectOnWorkerLost() || env.cold())) {
       env.stats().requeued.increment();
       log.warn(
           "event=task-requeued task={} name={} reason=\"{}\"", id(), message.task(), lost.reason());

@@ -34,6 +34,7 @@ final class Settlement implements AutoCloseable {
   private final ThreadPoolExecutor executor;
   private final AtomicInteger unsettled = new AtomicInteger();
   private volatile boolean admitting = true;
+  private volatile boolean cold;
 
   Settlement(
       ResultWriter results,
@@ -102,6 +103,15 @@ final class Settlement implements AutoCloseable {
 
   void stopAdmitting() {
     admitting = false;
+  }
+
+  /** Cold shutdown: a task lost to it is requeued when acked late, whatever the policy says. */
+  void goCold() {
+    cold = true;
+  }
+
+  boolean cold() {
+    return cold;
   }
 
   /** A task started: it is unsettled until {@link #settled()}. */

@@ -130,6 +130,20 @@ public final class Worker implements AutoCloseable {
     return idle;
   }
 
+  /**
+   * Cold shutdown, Celery's second Ctrl-C: stops starting tasks and ends the running ones now (the
+   * pool kills what it can and settles the rest as lost). With acks_late their messages are
+   * requeued; acked early, WorkerLostError is stored and logged for each. May be called while
+   * another thread waits in {@link #drain}; {@link #close()} still has to follow.
+   */
+  public void terminate() {
+    log.warn("event=cold-shutdown running={} pool={}", settlement.unsettled(), pool.kind());
+    subscriptions.values().forEach(Subscription::cancel);
+    settlement.stopAdmitting();
+    settlement.goCold();
+    pool.close();
+  }
+
   @Override
   public void close() {
     synchronized (this) {
@@ -138,6 +152,9 @@ public final class Worker implements AutoCloseable {
       }
     }
     drain(config.drainTimeout());
+    if (settlement.unsettled() > 0) {
+      terminate(); // what outlived the warm drain ends now, and is settled as a cold shutdown
+    }
     synchronized (this) {
       state = State.CLOSED;
     }

@@ -106,6 +106,9 @@ public final class ThreadPool implements ExecutionPool {
     for (Slot slot : slots) {
       join(slot.thread);
     }
+    for (Slot slot : slots) {
+      slot.giveUpIfRunning(); // ignored the interrupt: its outcome must still be settled
+    }
     limits.close();
     jobs.failQueued();
     log.info("event=pool-closed kind={} abandoned={}", kind, abandonedThreads());
@@ -141,6 +144,7 @@ public final class ThreadPool implements ExecutionPool {
   private final class Slot implements Runnable {
     private Thread thread;
     private volatile boolean abandonedByLimit;
+    private volatile Job current;
 
     @Override
     public void run() {
@@ -158,6 +162,7 @@ public final class ThreadPool implements ExecutionPool {
     }
 
     private void execute(Job job) {
+      current = job;
       TaskRequest request = job.request();
       TaskContext ctx = new TaskContext(request);
       Deadline soft =
@@ -180,7 +185,28 @@ public final class ThreadPool implements ExecutionPool {
         if (hard != null) {
           hard.cancel();
         }
+        current = null;
       }
+    }
+
+    /**
+     * The pool closed and this slot's task did not end within the join: the thread is abandoned
+     * (counted in the census until it ends) and the task settled as lost, so a closing worker
+     * settles every task it started.
+     */
+    synchronized void giveUpIfRunning() {
+      Job job = current;
+      if (job == null || job.result().isDone()) {
+        return;
+      }
+      abandoned.add(thread);
+      job.result()
+          .complete(new Outcome.Lost("pool closed while task " + job.request().id() + " ran"));
+      log.warn(
+          "event=thread-abandoned kind={} task={} thread={} reason=pool-closed",
+          kind,
+          job.request().id(),
+          thread.getName());
     }
 
     private synchronized void settle(Job job, Outcome outcome) {
