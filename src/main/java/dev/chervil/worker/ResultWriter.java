@@ -8,22 +8,50 @@ import dev.chervil.task.TaskError;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Writes task states to the result backend in Celery's shape. Every write is asynchronous: the
  * returned future completes when the backend has the state, or exceptionally when it could not be
- * stored (logged here, with the task id). The caller decides what a failed store means for its
+ * stored even after the retries of its {@link StoreRetry} policy (each retry logged at WARN, the
+ * final failure at ERROR, with the task id). The caller decides what a failed store means for its
  * message; nothing is thrown.
+ *
+ * <p>Lifecycle: the retry timer (one daemon thread) starts with the writer; {@link #close()} stops
+ * it, failing the stores still waiting for a retry.
  */
-final class ResultWriter {
+final class ResultWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResultWriter.class);
 
   private final ResultBackend backend;
+  private final StoreRetry retry;
+  private final ScheduledExecutorService timer;
 
   ResultWriter(ResultBackend backend) {
+    this(backend, StoreRetry.DEFAULT);
+  }
+
+  ResultWriter(ResultBackend backend, StoreRetry retry) {
     this.backend = backend;
+    this.retry = retry;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "chervil-store-retry");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
   }
 
   CompletableFuture<Void> success(TaskMessage m, Object result) {
@@ -69,24 +97,59 @@ final class ResultWriter {
   }
 
   private CompletableFuture<Void> write(ResultMeta meta, String replyTo, String correlationId) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    attempt(meta, replyTo, correlationId, 1, done);
+    return done;
+  }
+
+  private void attempt(
+      ResultMeta meta, String replyTo, String correlationId, int n, CompletableFuture<Void> done) {
     CompletableFuture<Void> stored;
     try {
       stored = backend.storeAsync(meta, replyTo, correlationId);
     } catch (RuntimeException e) { // a backend that throws instead of failing its future
       stored = CompletableFuture.failedFuture(e);
     }
-    return stored.whenComplete(
+    stored.whenComplete(
         (ok, e) -> {
-          if (e != null) {
+          if (e == null) {
+            done.complete(null);
+            return;
+          }
+          String reason = reason(e);
+          if (n >= retry.attempts() || timer.isShutdown()) {
             log.error(
-                "event=result-store-failed task={} state={} reason=\"{}\"",
+                "event=result-store-failed task={} state={} attempts={} reason=\"{}\"",
                 meta.taskId(),
                 meta.status(),
-                e instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-                    ? c.getCause().toString()
-                    : e.toString());
+                n,
+                reason);
+            done.completeExceptionally(e);
+            return;
+          }
+          long delay = retry.delayMillis(n);
+          log.warn(
+              "event=result-store-retry task={} state={} attempt={} delay_ms={} reason=\"{}\"",
+              meta.taskId(),
+              meta.status(),
+              n,
+              delay,
+              reason);
+          try {
+            timer.schedule(
+                () -> attempt(meta, replyTo, correlationId, n + 1, done),
+                delay,
+                TimeUnit.MILLISECONDS);
+          } catch (RejectedExecutionException closed) {
+            done.completeExceptionally(e);
           }
         });
+  }
+
+  private static String reason(Throwable e) {
+    return e instanceof CompletionException c && c.getCause() != null
+        ? c.getCause().toString()
+        : e.toString();
   }
 
   private static OffsetDateTime now() {

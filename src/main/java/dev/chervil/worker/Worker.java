@@ -163,6 +163,7 @@ public final class Worker implements AutoCloseable {
     // the backend and transport go.
     pool.close();
     settlement.close();
+    results.close();
     backend.close();
     transport.close();
     log.info("event=worker-closed");
