@@ -252,6 +252,40 @@ class RedisTransportTest extends TransportContractTest {
   }
 
   @Test
+  void consumingWithoutAcksLeavesNothingInTheLedger() {
+    Transport t = started();
+    t.declareQueue(QueueSpec.durable(queue));
+    List<Delivery> got = new CopyOnWriteArrayList<>();
+    long before = admin.hlen("unacked");
+    t.consumeNoAck(queue, got::add);
+
+    for (int i = 0; i < 3; i++) {
+      t.publish("", queue, message("n" + i));
+    }
+
+    await().atMost(WAIT).until(() -> got.size() == 3);
+    assertEquals(List.of("n0", "n1", "n2"), bodies(got));
+    got.forEach(Delivery::ack); // no-ops
+    assertEquals(before, admin.hlen("unacked"));
+  }
+
+  @Test
+  void publishAsyncCompletesOnceRedisHasTheMessageAndFailsAfterClose() throws Exception {
+    Transport t = started();
+    t.declareQueue(QueueSpec.durable(queue));
+    List<java.util.concurrent.CompletableFuture<Void>> futures = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      futures.add(t.publishAsync("", queue, message("a" + i)));
+    }
+    java.util.concurrent.CompletableFuture.allOf(
+            futures.toArray(new java.util.concurrent.CompletableFuture[0]))
+        .get(15, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(20, admin.llen(queue));
+    t.close();
+    assertThrows(IllegalStateException.class, () -> t.publishAsync("", queue, message("late")));
+  }
+
+  @Test
   void aDeadConsumersMessageIsRestoredAfterTheVisibilityTimeout() throws Exception {
     assumeTrue(OwnRedisServer.available(), "redis-server is not installed");
     try (OwnRedisServer server = new OwnRedisServer().start();
