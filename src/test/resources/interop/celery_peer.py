@@ -156,6 +156,7 @@ SCENARIOS = {
     "chord": lambda: get(chord([app.signature("proj.tasks.add", (i, i), queue=QUEUE) for i in range(4)])(
         app.signature("proj.tasks.tsum", queue=QUEUE))),
     "chord_error": lambda: chord_error(),
+    "broadcast_ping": lambda: app.control.broadcast("ping"),  # fanout, no reply wanted
     "hang": lambda: time.sleep(300),  # for the harness's own test: its timeout must hold
 }
 

@@ -6,11 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chervil.Chervil;
+import dev.chervil.broker.Delivery;
+import dev.chervil.broker.ExchangeSpec;
+import dev.chervil.broker.QueueSpec;
+import dev.chervil.broker.Transport;
 import dev.chervil.broker.redis.OwnRedisServer;
 import dev.chervil.client.ChervilClient;
 import dev.chervil.pool.PoolKind;
 import dev.chervil.pool.PoolSpec;
+import dev.chervil.protocol.MessageProperties;
+import dev.chervil.protocol.WireMessage;
 import dev.chervil.task.TaskDefinition;
 import dev.chervil.task.TaskRegistry;
 import dev.chervil.testing.Services;
@@ -19,8 +26,11 @@ import dev.chervil.worker.WorkerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +47,7 @@ import redis.clients.jedis.Jedis;
  */
 class RedisBrokerInteropTest {
   static final Duration WAIT = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private OwnRedisServer server;
   private String queue;
@@ -244,6 +255,66 @@ class RedisBrokerInteropTest {
     assertEquals(1L, number(result.get(WAIT)));
     await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> runs.get() == 1);
     awaitLedgerEmpty();
+  }
+
+  /**
+   * Remote control over kombu's fanout on Redis, both ways: a ping Chervil broadcasts on {@code
+   * celery.pidbox} is answered by a Python worker through {@code reply.celery.pidbox} (a direct
+   * exchange whose binding lives in Redis), and a Python broadcast reaches a Chervil subscriber.
+   */
+  @Test
+  void remoteControlCrossesKombusFanoutBothWays() throws Exception {
+    pythonWorker(new CeleryPeer(broker(), backend(), queue), queue);
+    Transport t = Chervil.transport(broker());
+    toClose.add(t);
+    t.start();
+    String oid = UUID.randomUUID().toString();
+    String replyQueue = oid + ".reply.celery.pidbox";
+    t.declareExchange(ExchangeSpec.of("reply.celery.pidbox", ExchangeSpec.Type.DIRECT));
+    t.declareQueue(new QueueSpec(replyQueue, false, null, Map.of(), false, true));
+    t.bind(replyQueue, "reply.celery.pidbox", oid);
+    t.declareExchange(ExchangeSpec.of("celery.pidbox", ExchangeSpec.Type.FANOUT));
+    String mine = "chervil-" + oid + ".celery.pidbox";
+    t.declareQueue(new QueueSpec(mine, false, null, Map.of(), false, true));
+    t.bind(mine, "celery.pidbox", "");
+    List<Delivery> replies = new CopyOnWriteArrayList<>();
+    List<Delivery> broadcasts = new CopyOnWriteArrayList<>();
+    t.consumeNoAck(replyQueue, replies::add);
+    t.consumeNoAck(mine, broadcasts::add);
+    String ticket = UUID.randomUUID().toString();
+    Map<String, Object> ping = new LinkedHashMap<>();
+    ping.put("method", "ping");
+    ping.put("arguments", Map.of());
+    ping.put("destination", null);
+    ping.put("pattern", null);
+    ping.put("matcher", null);
+    ping.put("ticket", ticket);
+    ping.put("reply_to", Map.of("exchange", "reply.celery.pidbox", "routing_key", oid));
+    WireMessage message =
+        new WireMessage(
+            MessageProperties.json(null, null),
+            Map.of("clock", 1, "expires", 0),
+            JSON.writeValueAsBytes(ping));
+
+    // Fanout is at most once: broadcast until the Python worker has subscribed and answers.
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              t.publish("celery.pidbox", "", message);
+              return !replies.isEmpty();
+            });
+    JsonNode reply = JSON.readTree(replies.getFirst().message().body());
+    String host = reply.fieldNames().next();
+    assertTrue(host.startsWith("peer-" + queue + "@"), reply.toString());
+    assertEquals("pong", reply.path(host).path("ok").asText(), reply.toString());
+
+    broadcasts.clear();
+    new CeleryPeer(broker(), backend(), queue).run("broadcast_ping", WAIT);
+    await().atMost(WAIT).until(() -> !broadcasts.isEmpty());
+    assertEquals(
+        "ping", JSON.readTree(broadcasts.getLast().message().body()).path("method").asText());
   }
 
   private Process chervilWorkerJvm(String brokerUrl) throws Exception {
