@@ -157,8 +157,15 @@ SCENARIOS = {
         app.signature("proj.tasks.tsum", queue=QUEUE))),
     "chord_error": lambda: chord_error(),
     "broadcast_ping": lambda: app.control.broadcast("ping"),  # fanout, no reply wanted
+    "send_event": lambda: send_event(),
     "hang": lambda: time.sleep(300),  # for the harness's own test: its timeout must hold
 }
+
+
+def send_event():
+    with app.connection_for_write() as conn:
+        app.events.Dispatcher(conn).send("worker-heartbeat", freq=2.0)
+    return "sent"
 
 
 def link():

@@ -317,6 +317,34 @@ class RedisBrokerInteropTest {
         "ping", JSON.readTree(broadcasts.getLast().message().body()).path("method").asText());
   }
 
+  /**
+   * Celery's events on Redis: {@code celeryev}, a topic exchange elsewhere, is a fanout here with
+   * the routing key in the channel; a Chervil subscriber bound with {@code #} sees a Python event.
+   */
+  @Test
+  void aPythonEventReachesAChervilSubscriberOnCeleryev() throws Exception {
+    Transport t = Chervil.transport(broker());
+    toClose.add(t);
+    t.start();
+    t.declareExchange(ExchangeSpec.of("celeryev", ExchangeSpec.Type.TOPIC));
+    String mine = "celeryev." + UUID.randomUUID();
+    t.declareQueue(new QueueSpec(mine, false, null, Map.of(), false, true));
+    t.bind(mine, "celeryev", "#");
+    List<Delivery> events = new CopyOnWriteArrayList<>();
+    t.consumeNoAck(mine, events::add);
+    try (Jedis redis = server.client()) {
+      await().atMost(WAIT).until(() -> redis.pubsubNumPat() == 1);
+    }
+
+    assertEquals(
+        "sent",
+        new CeleryPeer(broker(), backend(), queue).run("send_event", WAIT).path("result").asText());
+
+    await().atMost(WAIT).until(() -> !events.isEmpty());
+    JsonNode event = JSON.readTree(events.getFirst().message().body());
+    assertEquals("worker-heartbeat", event.path("type").asText(), event.toString());
+  }
+
   private Process chervilWorkerJvm(String brokerUrl) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p =

@@ -53,6 +53,8 @@ public final class RedisTransport implements Transport {
     CLOSED
   }
 
+  private static final String CELERY_EVENT_EXCHANGE = "celeryev";
+
   private final BrokerUrl.Redis url;
   private final RedisOptions options;
   private final KombuRouting routing = new KombuRouting();
@@ -175,10 +177,22 @@ public final class RedisTransport implements Transport {
     }
   }
 
-  /** Exchanges exist only in the declaring process (as in kombu): this records the type. */
+  /**
+   * Exchanges exist only in the declaring process (as in kombu): this records the type. Celery's
+   * event exchange {@code celeryev} is a topic exchange everywhere but on Redis, where Celery
+   * declares it fanout ({@code celery.events.event.get_exchange}) so events go over PUB/SUB with
+   * the routing key in the channel name; Chervil does the same, or Python's event receivers would
+   * never see Chervil's events.
+   */
   @Override
   public void declareExchange(ExchangeSpec exchange) {
     requireStarted();
+    if (exchange.name().equals(CELERY_EVENT_EXCHANGE)
+        && exchange.type() == ExchangeSpec.Type.TOPIC) {
+      exchange =
+          new ExchangeSpec(
+              exchange.name(), ExchangeSpec.Type.FANOUT, exchange.durable(), exchange.autoDelete());
+    }
     routing.declare(exchange);
   }
 
@@ -315,7 +329,8 @@ public final class RedisTransport implements Transport {
       return;
     }
     try (Jedis redis = pool.getResource()) {
-      List<String> gone = ledger.refresh(redis, held.stream().map(RedisDelivery::tag).toList());
+      Set<String> gone =
+          Set.copyOf(ledger.refresh(redis, held.stream().map(RedisDelivery::tag).toList()));
       for (RedisDelivery d : held) {
         if (gone.contains(d.tag()) && !d.settled()) {
           d.markStale();

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.params.ClientKillParams;
 
 /**
  * The transport contract on the real Redis (database 9, unique queue names), plus what is
@@ -372,6 +374,34 @@ class RedisTransportTest extends TransportContractTest {
       assertEquals(2, sub.prefetch());
     } finally {
       server.close();
+    }
+  }
+
+  @Test
+  void aDroppedConnectionIsRetriedAndHeldDeliveriesStayValid() throws Exception {
+    assumeTrue(OwnRedisServer.available(), "redis-server is not installed");
+    try (OwnRedisServer server = new OwnRedisServer().start();
+        Jedis redis = server.client()) {
+      Transport t = track(new RedisTransport(server.url(0)));
+      t.declareQueue(QueueSpec.durable(queue));
+      List<Delivery> got = new CopyOnWriteArrayList<>();
+      t.consume(queue, 1, got::add);
+      t.publish("", queue, message("kept"));
+      await().atMost(WAIT).until(() -> got.size() == 1);
+
+      // Every client but this one: the consumer's blocked BRPOP and the pool's connections.
+      redis.clientKill(
+          ClientKillParams.clientKillParams()
+              .type(ClientType.NORMAL)
+              .skipMe(ClientKillParams.SkipMe.YES));
+
+      t.publish("", queue, message("next"));
+      assertFalse(got.getFirst().isStale()); // the server kept its ledger entry
+      got.getFirst().ack();
+      await().atMost(WAIT).until(() -> got.size() == 2);
+      assertEquals("next", body(got.get(1)));
+      got.get(1).ack();
+      assertEquals(0, redis.hlen("unacked"));
     }
   }
 
