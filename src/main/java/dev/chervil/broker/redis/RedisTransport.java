@@ -64,7 +64,7 @@ public final class RedisTransport implements Transport {
   private final Map<String, String> fanoutTopics = new ConcurrentHashMap<>();
   private final List<ListConsumer> listConsumers = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
-  private State state = State.NEW;
+  private volatile State state = State.NEW;
   private JedisPool pool;
   private JedisClientConfig clientConfig;
   private ScheduledExecutorService housekeeper;
@@ -377,7 +377,7 @@ public final class RedisTransport implements Transport {
     }
   }
 
-  private synchronized void requireStarted() {
+  private void requireStarted() {
     if (state != State.STARTED) {
       throw new IllegalStateException(
           "redis transport " + url + " is " + state.name().toLowerCase());
