@@ -121,6 +121,7 @@ public final class RedisTransport implements Transport {
     config.setMaxIdle(8);
     config.setTestOnBorrow(false);
     config.setJmxEnabled(false);
+    config.setMaxWait(java.time.Duration.ofSeconds(10)); // fail a publish rather than hang
     pool = new JedisPool(config, new HostAndPort(url.host(), url.port()), clientConfig);
     try (Jedis redis = pool.getResource()) {
       redis.ping();
