@@ -388,6 +388,12 @@ class RedisTransportTest extends TransportContractTest {
       t.consume(queue, 1, got::add);
       t.publish("", queue, message("kept"));
       await().atMost(WAIT).until(() -> got.size() == 1);
+      String exchange = "chervil.test.fanout." + UUID.randomUUID();
+      t.declareExchange(ExchangeSpec.of(exchange, ExchangeSpec.Type.FANOUT));
+      t.bind(queue + ".fan", exchange, "");
+      List<Delivery> fanned = new CopyOnWriteArrayList<>();
+      FanoutConsumer fan = (FanoutConsumer) t.consumeNoAck(queue + ".fan", fanned::add);
+      await().atMost(WAIT).until(fan::subscribed);
 
       // Every client but this one: the consumer's blocked BRPOP and the pool's connections.
       redis.clientKill(
@@ -402,6 +408,16 @@ class RedisTransportTest extends TransportContractTest {
       assertEquals("next", body(got.get(1)));
       got.get(1).ack();
       assertEquals(0, redis.hlen("unacked"));
+      // The fanout subscriber came back too (what was published while it was away is gone).
+      await()
+          .atMost(WAIT)
+          .pollInterval(Duration.ofMillis(200))
+          .until(
+              () -> {
+                t.publish(exchange, "", message("fan"));
+                return !fanned.isEmpty();
+              });
+      assertEquals("fan", body(fanned.getFirst()));
     }
   }
 
