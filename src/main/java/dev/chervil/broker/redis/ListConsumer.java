@@ -36,6 +36,9 @@ final class ListConsumer implements Subscription, RedisDelivery.Settler {
 
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
+  /** How often a consumer with a full window checks that its connection is alive. */
+  private static final Duration FULL_CHECK = Duration.ofSeconds(2);
+
   private final String queue;
   private final String[] lists;
   private final boolean acks;
@@ -82,7 +85,7 @@ final class ListConsumer implements Subscription, RedisDelivery.Settler {
     long backoffMs = 100;
     boolean reconnecting = false;
     try {
-      while (awaitCapacity()) {
+      while (!isCancelled()) {
         try {
           if (connection == null) {
             connection = connect.get();
@@ -90,6 +93,16 @@ final class ListConsumer implements Subscription, RedisDelivery.Settler {
               afterReconnect(connection);
               reconnecting = false;
             }
+          }
+          Capacity capacity = awaitCapacity();
+          if (capacity == Capacity.CANCELLED) {
+            break;
+          }
+          if (capacity == Capacity.FULL) {
+            // Nothing to fetch, but a dead server must still be noticed: its restart loses the
+            // ledger entries of what this consumer holds, which are then stale.
+            connection.ping();
+            continue;
           }
           KeyValue<String, String> popped = connection.brpop(POLL_SECONDS, lists);
           backoffMs = 100;
@@ -177,14 +190,27 @@ final class ListConsumer implements Subscription, RedisDelivery.Settler {
     connection.rpush(popped.getKey(), popped.getValue());
   }
 
-  /** Waits while the prefetch window is full; false once cancelled. */
-  private boolean awaitCapacity() {
+  private enum Capacity {
+    READY,
+    FULL,
+    CANCELLED
+  }
+
+  /** Waits up to {@link #FULL_CHECK} while the prefetch window is full. */
+  private Capacity awaitCapacity() {
     lock.lock();
     try {
+      long left = FULL_CHECK.toNanos();
       while (!cancelled && prefetch > 0 && unsettled() >= prefetch) {
-        changed.awaitUninterruptibly();
+        if (left <= 0) {
+          return Capacity.FULL;
+        }
+        left = changed.awaitNanos(left);
       }
-      return !cancelled;
+      return cancelled ? Capacity.CANCELLED : Capacity.READY;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Capacity.CANCELLED;
     } finally {
       lock.unlock();
     }

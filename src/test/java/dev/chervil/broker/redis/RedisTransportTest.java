@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
@@ -352,7 +353,8 @@ class RedisTransportTest extends TransportContractTest {
       Transport t = track(new RedisTransport(server.url(0)));
       t.declareQueue(QueueSpec.durable(queue));
       List<Delivery> got = new CopyOnWriteArrayList<>();
-      Subscription sub = t.consume(queue, 2, got::add);
+      Subscription sub =
+          t.consume(queue, 1, got::add); // full window: only a liveness check sees it
       t.publish("", queue, message("before"));
       await().atMost(WAIT).until(() -> got.size() == 1);
 
@@ -371,7 +373,7 @@ class RedisTransportTest extends TransportContractTest {
                 return true;
               });
       await().atMost(WAIT).until(() -> bodies(got).contains("after"));
-      assertEquals(2, sub.prefetch());
+      assertEquals(1, sub.prefetch());
     } finally {
       server.close();
     }
@@ -419,6 +421,28 @@ class RedisTransportTest extends TransportContractTest {
               });
       assertEquals("fan", body(fanned.getFirst()));
     }
+  }
+
+  @Test
+  void closeEndsAConsumerThatCannotReachItsServer() throws Exception {
+    assumeTrue(OwnRedisServer.available(), "redis-server is not installed");
+    Set<Thread> baseline = Thread.getAllStackTraces().keySet();
+    OwnRedisServer server = new OwnRedisServer().start();
+    Transport t = new RedisTransport(server.url(0));
+    t.start();
+    t.declareQueue(QueueSpec.durable(queue));
+    t.consume(queue, 1, d -> {});
+    server.kill(); // the consumer now retries with backoff, forever
+
+    t.close();
+
+    await()
+        .pollInSameThread()
+        .atMost(WAIT)
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(th -> !baseline.contains(th) && th.isAlive()));
   }
 
   private Transport track(Transport t) {
