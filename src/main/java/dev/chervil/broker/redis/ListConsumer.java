@@ -25,6 +25,9 @@ import redis.clients.jedis.util.KeyValue;
  * holds are the ones the transport keeps fresh. A dropped connection is retried with backoff; a
  * held delivery whose ledger entry did not survive is marked stale.
  *
+ * <p>One piece (longer than most classes) because the prefetch window, the held deliveries and the
+ * reconnect loop share one lock and one lifecycle; split, they would need a protocol between them.
+ *
  * <p>Threads: the consumer thread owns {@code connection}; {@code held}, {@code prefetch} and the
  * flags are guarded by {@code lock}; settlements come from any thread and use the pool.
  */

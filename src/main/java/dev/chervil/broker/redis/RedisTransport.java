@@ -8,7 +8,6 @@ import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
 import dev.chervil.broker.TransportException;
 import dev.chervil.protocol.WireMessage;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
@@ -42,7 +40,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * the visibility timeout is not restored and run a second time.
  *
  * <p>Connections: a pool for publishes, settlements and housekeeping; one connection per consumer
- * (BRPOP and PSUBSCRIBE block it). One housekeeping thread refreshes and restores.
+ * (BRPOP and PSUBSCRIBE block it). One {@link LedgerHousekeeper} thread refreshes and restores.
  */
 public final class RedisTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(RedisTransport.class);
@@ -62,12 +60,11 @@ public final class RedisTransport implements Transport {
   private final Set<String> declaredQueues = ConcurrentHashMap.newKeySet();
   private final Set<String> autoDeleteQueues = ConcurrentHashMap.newKeySet();
   private final Map<String, String> fanoutTopics = new ConcurrentHashMap<>();
-  private final List<ListConsumer> listConsumers = new CopyOnWriteArrayList<>();
   private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
   private volatile State state = State.NEW;
   private JedisPool pool;
   private JedisClientConfig clientConfig;
-  private ScheduledExecutorService housekeeper;
+  private LedgerHousekeeper housekeeper;
   private ExecutorService publishers;
 
   public RedisTransport(BrokerUrl.Redis url, RedisOptions options) {
@@ -130,13 +127,8 @@ public final class RedisTransport implements Transport {
       state = State.CLOSED;
       throw new TransportException("redis: cannot connect to " + url, e);
     }
-    housekeeper =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("chervil-redis-housekeeper").factory());
-    long refresh = options.refreshInterval().toMillis();
-    long restore = options.restoreInterval().toMillis();
-    housekeeper.scheduleWithFixedDelay(this::refreshHeld, refresh, refresh, TimeUnit.MILLISECONDS);
-    housekeeper.scheduleWithFixedDelay(this::restoreVisible, 0, restore, TimeUnit.MILLISECONDS);
+    housekeeper = new LedgerHousekeeper(pool, ledger, options);
+    housekeeper.start();
     publishers =
         Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("chervil-redis-publish-", 0).factory());
@@ -145,7 +137,7 @@ public final class RedisTransport implements Transport {
         "event=redis-transport-started url={} visibility_timeout_s={} refresh_ms={}",
         url,
         options.visibilityTimeout().toSeconds(),
-        refresh);
+        options.refreshInterval().toMillis());
   }
 
   /**
@@ -252,7 +244,7 @@ public final class RedisTransport implements Transport {
     requireKnown(queue);
     ListConsumer consumer =
         new ListConsumer(queue, prefetch, true, handler, pool, this::connect, ledger);
-    listConsumers.add(consumer);
+    housekeeper.watch(consumer);
     return started(consumer);
   }
 
@@ -300,12 +292,11 @@ public final class RedisTransport implements Transport {
       }
       state = State.CLOSED;
     }
-    housekeeper.shutdownNow();
+    housekeeper.close();
     subscriptions.forEach(Subscription::close);
     publishers.shutdown();
     try {
       publishers.awaitTermination(10, TimeUnit.SECONDS);
-      housekeeper.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -319,43 +310,6 @@ public final class RedisTransport implements Transport {
     }
     pool.close();
     log.info("event=redis-transport-closed url={}", url);
-  }
-
-  private void refreshHeld() {
-    List<RedisDelivery> held = new ArrayList<>();
-    for (ListConsumer c : listConsumers) {
-      held.addAll(c.heldSnapshot());
-    }
-    if (held.isEmpty()) {
-      return;
-    }
-    try (Jedis redis = pool.getResource()) {
-      Set<String> gone =
-          Set.copyOf(ledger.refresh(redis, held.stream().map(RedisDelivery::tag).toList()));
-      for (RedisDelivery d : held) {
-        if (gone.contains(d.tag()) && !d.settled()) {
-          d.markStale();
-          log.warn(
-              "event=redis-delivery-lost queue={} task_id={} delivery_tag={} reason=unacked-entry-gone",
-              d.queue(),
-              d.taskId(),
-              d.tag());
-        }
-      }
-    } catch (RuntimeException e) {
-      log.warn("event=redis-refresh-failed held={} error={}", held.size(), e.toString());
-    }
-  }
-
-  private void restoreVisible() {
-    if (listConsumers.isEmpty()) {
-      return; // kombu restores only from a channel that consumes
-    }
-    try (Jedis redis = pool.getResource()) {
-      ledger.restoreVisible(redis, options.visibilityTimeout());
-    } catch (RuntimeException e) {
-      log.warn("event=redis-restore-failed error={}", e.toString());
-    }
   }
 
   private Jedis connect() {
