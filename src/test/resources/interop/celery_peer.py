@@ -4,7 +4,7 @@ As a Celery app (``celery -A celery_peer worker``) it serves proj.tasks.* for Ja
 As a script (``python3 celery_peer.py <scenario>``) it is a Celery client that sends to a Java
 worker and prints one JSON line with what it saw; the Java test asserts on that line.
 
-Environment: PEER_BROKER (amqp URL), PEER_BACKEND (rpc:// or redis://...), PEER_QUEUE (the queue
+Environment: PEER_BROKER (amqp:// or redis:// URL), PEER_VISIBILITY_TIMEOUT (seconds, Redis only), PEER_BACKEND (rpc:// or redis://...), PEER_QUEUE (the queue
 the other side consumes).
 """
 import datetime
@@ -28,6 +28,10 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     worker_hijack_root_logger=False,
 )
+if os.environ.get("PEER_VISIBILITY_TIMEOUT"):
+    # kombu's Redis transport option; every worker on one Redis must use the same value.
+    app.conf.broker_transport_options = {
+        "visibility_timeout": float(os.environ["PEER_VISIBILITY_TIMEOUT"])}
 
 
 # ---- tasks a Python worker serves (Java -> Python) ----
@@ -152,8 +156,16 @@ SCENARIOS = {
     "chord": lambda: get(chord([app.signature("proj.tasks.add", (i, i), queue=QUEUE) for i in range(4)])(
         app.signature("proj.tasks.tsum", queue=QUEUE))),
     "chord_error": lambda: chord_error(),
+    "broadcast_ping": lambda: app.control.broadcast("ping"),  # fanout, no reply wanted
+    "send_event": lambda: send_event(),
     "hang": lambda: time.sleep(300),  # for the harness's own test: its timeout must hold
 }
+
+
+def send_event():
+    with app.connection_for_write() as conn:
+        app.events.Dispatcher(conn).send("worker-heartbeat", freq=2.0)
+    return "sent"
 
 
 def link():

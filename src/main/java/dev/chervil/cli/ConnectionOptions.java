@@ -7,7 +7,7 @@ final class ConnectionOptions {
   @Option(
       names = {"-b", "--broker"},
       description =
-          "Broker URL, e.g. amqp://guest:guest@127.0.0.1:5672// . Default: the embedded in-process broker (memory://).")
+          "Broker URL, e.g. amqp://guest:guest@127.0.0.1:5672// or redis://127.0.0.1:6379/0 . Default: the embedded in-process broker (memory://).")
   String broker;
 
   @Option(

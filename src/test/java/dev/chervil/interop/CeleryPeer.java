@@ -27,7 +27,7 @@ final class CeleryPeer {
 
   /** A peer talking to {@code broker}, results through {@code backend}, on {@code queue}. */
   CeleryPeer(String broker, String backend, String queue) {
-    this.env =
+    this(
         Map.of(
             "PEER_BROKER",
             broker,
@@ -36,7 +36,18 @@ final class CeleryPeer {
             "PEER_QUEUE",
             queue,
             "PYTHONDONTWRITEBYTECODE",
-            "1");
+            "1"));
+  }
+
+  private CeleryPeer(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /** The same peer with one more environment variable (e.g. PEER_VISIBILITY_TIMEOUT). */
+  CeleryPeer with(String name, String value) {
+    Map<String, String> more = new java.util.HashMap<>(env);
+    more.put(name, value);
+    return new CeleryPeer(Map.copyOf(more));
   }
 
   /**

@@ -198,7 +198,9 @@ class RequestFateTest {
 
   private Settlement settlement(
       Transport t, ResultBackend backend, boolean acksLate, boolean rejectLost) {
-    ResultWriter results = new ResultWriter(backend);
+    // Two quick retries: the policy's patience is not what this test is about.
+    ResultWriter results =
+        new ResultWriter(backend, new StoreRetry(3, Duration.ofMillis(10), Duration.ofMillis(20)));
     Canvas canvas = new Canvas(t);
     return new Settlement(
         results,
