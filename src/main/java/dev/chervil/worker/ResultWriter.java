@@ -9,9 +9,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,22 +31,25 @@ final class ResultWriter implements AutoCloseable {
 
   private final ResultBackend backend;
   private final StoreRetry retry;
-  private final ScheduledExecutorService timer;
+  private final Executor retryOn;
+  private final ScheduledThreadPoolExecutor timer;
 
-  ResultWriter(ResultBackend backend) {
-    this(backend, StoreRetry.DEFAULT);
-  }
-
-  ResultWriter(ResultBackend backend, StoreRetry retry) {
+  /**
+   * @param retryOn where a retried store runs once its wait is over (the timer only waits)
+   */
+  ResultWriter(ResultBackend backend, StoreRetry retry, Executor retryOn) {
     this.backend = backend;
     this.retry = retry;
+    this.retryOn = retryOn;
     this.timer =
-        Executors.newSingleThreadScheduledExecutor(
+        new ScheduledThreadPoolExecutor(
+            1,
             r -> {
               Thread t = new Thread(r, "chervil-store-retry");
               t.setDaemon(true);
               return t;
             });
+    timer.prestartAllCoreThreads(); // with the worker, so it is in every census baseline
   }
 
   @Override
@@ -137,7 +140,7 @@ final class ResultWriter implements AutoCloseable {
               reason);
           try {
             timer.schedule(
-                () -> attempt(meta, replyTo, correlationId, n + 1, done),
+                () -> retryOn.execute(() -> attempt(meta, replyTo, correlationId, n + 1, done)),
                 delay,
                 TimeUnit.MILLISECONDS);
           } catch (RejectedExecutionException closed) {

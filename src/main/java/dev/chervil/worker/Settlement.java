@@ -1,5 +1,6 @@
 package dev.chervil.worker;
 
+import dev.chervil.backend.ResultBackend;
 import dev.chervil.broker.Transport;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -37,16 +38,12 @@ final class Settlement implements AutoCloseable {
   private volatile boolean cold;
 
   Settlement(
-      ResultWriter results,
+      ResultBackend backend,
+      StoreRetry retry,
       Transport transport,
-      ChordJoin chords,
-      Canvas canvas,
       WorkerStats stats,
       WorkerConfig config) {
-    this.results = results;
     this.transport = transport;
-    this.canvas = canvas;
-    this.chords = chords;
     this.stats = stats;
     this.config = config;
     this.executor =
@@ -65,6 +62,10 @@ final class Settlement implements AutoCloseable {
             // drops work once the executor is shut down, and a dropped outcome is a lost message).
             (task, pool) -> task.run());
     executor.prestartAllCoreThreads(); // started with the worker, so they are in every baseline
+    // Retried stores run here too: one thread talks to the backend (one pooled connection).
+    this.results = new ResultWriter(backend, retry, executor);
+    this.canvas = new Canvas(transport);
+    this.chords = new ChordJoin(backend, results, canvas);
   }
 
   ResultWriter results() {
@@ -146,9 +147,10 @@ final class Settlement implements AutoCloseable {
     return true;
   }
 
-  /** Settles what is queued, then stops the executor. */
+  /** Settles what is queued, then stops the executor and the store retries. */
   @Override
   public void close() {
+    results.close();
     executor.shutdown();
     try {
       executor.awaitTermination(10, TimeUnit.SECONDS);

@@ -44,7 +44,6 @@ public final class Worker implements AutoCloseable {
   private final WorkerConfig config;
   private final WorkerStats stats = new WorkerStats();
   private final Intake intake;
-  private final ResultWriter results;
   private final Settlement settlement;
   private final EtaScheduler eta;
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
@@ -68,11 +67,7 @@ public final class Worker implements AutoCloseable {
     this.backend = backend;
     this.config = config;
     this.intake = new Intake(registry, backend.joinsChords());
-    this.results = new ResultWriter(backend);
-    Canvas canvas = new Canvas(transport);
-    this.settlement =
-        new Settlement(
-            results, transport, new ChordJoin(backend, results, canvas), canvas, stats, config);
+    this.settlement = new Settlement(backend, StoreRetry.DEFAULT, transport, stats, config);
     this.eta = new EtaScheduler(subscriptions::get, this::admit);
   }
 
@@ -163,7 +158,6 @@ public final class Worker implements AutoCloseable {
     // the backend and transport go.
     pool.close();
     settlement.close();
-    results.close();
     backend.close();
     transport.close();
     log.info("event=worker-closed");
@@ -226,7 +220,7 @@ public final class Worker implements AutoCloseable {
         r.reason());
     if (r.failure() != null && r.taskId() != null) {
       var props = r.delivery().message().properties();
-      results.failure(r.taskId(), props == null ? null : props.replyTo(), r.failure());
+      settlement.results().failure(r.taskId(), props == null ? null : props.replyTo(), r.failure());
     }
     r.delivery().reject(false);
   }

@@ -199,14 +199,10 @@ class RequestFateTest {
   private Settlement settlement(
       Transport t, ResultBackend backend, boolean acksLate, boolean rejectLost) {
     // Two quick retries: the policy's patience is not what this test is about.
-    ResultWriter results =
-        new ResultWriter(backend, new StoreRetry(3, Duration.ofMillis(10), Duration.ofMillis(20)));
-    Canvas canvas = new Canvas(t);
     return new Settlement(
-        results,
+        backend,
+        new StoreRetry(3, Duration.ofMillis(10), Duration.ofMillis(20)),
         t,
-        new ChordJoin(backend, results, canvas),
-        canvas,
         new WorkerStats(),
         WorkerConfig.defaults().withAcksLate(acksLate, rejectLost));
   }

@@ -72,6 +72,28 @@ public final class OwnRedisServer implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGSTOP: the server is still there but answers nothing (a hung or cut-off server), and keeps
+   * what it holds for {@link #resume()}.
+   */
+  public void pause() {
+    signal(SIGSTOP);
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() {
+    signal(dev.chervil.os.Posix.SIGCONT);
+  }
+
+  private static final int SIGSTOP = 19; // x86-64 and arm64 Linux
+
+  // Through the FFM call, not a `kill` process: a subprocess would leave a JDK reaper thread.
+  private void signal(int signal) {
+    if (!dev.chervil.os.Posix.kill(process.pid(), signal)) {
+      throw new IllegalStateException("signal " + signal + " to " + process.pid() + " failed");
+    }
+  }
+
   public int port() {
     return port;
   }
