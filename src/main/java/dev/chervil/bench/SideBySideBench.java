@@ -218,9 +218,9 @@ public final class SideBySideBench {
         c.command(
             env,
             queue,
-            List.of(
-                "-XX:StartFlightRecording=name=chervil-bench,settings=profile,dumponexit=true,filename="
-                    + recording));
+            // No filename: nothing is written at exit, so the one dump below is the whole file
+            // (with a filename too, the exit dump adds a second copy of every event to it).
+            List.of("-XX:StartFlightRecording=name=chervil-bench,settings=profile"));
     Path log = env.workDir().resolve(queue + ".log");
     say.accept(
         String.format("jfr: %s under a flight recording, %d messages...", c.label(), s.messages()));

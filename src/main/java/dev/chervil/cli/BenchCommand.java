@@ -197,8 +197,10 @@ final class BenchCommand implements Callable<Integer> {
           "chervil bench: no " + jar + ": build it first (./mvnw -q -B -DskipTests package)");
       return ExitCodes.USAGE;
     }
-    String command =
-        "./chervil bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    List<String> args = spec.commandLine().getParseResult().originalArgs();
+    // The parse result holds the whole command line, "bench" included when run as a subcommand.
+    int from = !args.isEmpty() && args.getFirst().equals("bench") ? 1 : 0;
+    String command = "./chervil bench " + String.join(" ", args.subList(from, args.size()));
     Map<String, String> sections = new LinkedHashMap<>();
     if (runPool) {
       sections.put("pool", pool(command));
