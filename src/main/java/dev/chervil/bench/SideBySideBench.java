@@ -45,6 +45,7 @@ public final class SideBySideBench {
       double fillSeconds,
       Percentiles roundTrip,
       long idleTreeRssKib,
+      long afterGcTreeRssKib,
       boolean allAcked) {
     double perSecond() {
       return messages / drainSeconds;
@@ -160,7 +161,8 @@ public final class SideBySideBench {
             c.answers() ? Percentiles.of(python.roundTrips(queue, s.roundTrips())) : null;
         Thread.sleep(IDLE.toMillis());
         long rss = ProcessTreeRss.kib(worker.pid());
-        figures = new Figures(c, s.messages(), drain.seconds(), fill, rt, rss, false);
+        long afterGc = c.isJvm() ? rssAfterGc(worker) : 0;
+        figures = new Figures(c, s.messages(), drain.seconds(), fill, rt, rss, afterGc, false);
         if (growthRun != null) {
           long done = s.messages() + (c.answers() ? s.roundTrips() + 20L : 0);
           points.add(memory(worker, done));
@@ -188,11 +190,35 @@ public final class SideBySideBench {
               figures.fillSeconds(),
               figures.roundTrip(),
               figures.idleTreeRssKib(),
+              figures.afterGcTreeRssKib(),
               allAcked);
       return new Turn(figures, new Growth(c, points));
     } finally {
       probe.deleteQueueAndExchange(queue);
     }
+  }
+
+  /**
+   * The tree's RSS once every JVM in it (the worker, a process pool's children and spare) has run a
+   * full GC: G1 then gives back the heap it committed during the drain, so this is what the worker
+   * needs, where the figure before is what it holds.
+   */
+  private static long rssAfterGc(Process worker) throws InterruptedException {
+    List<ProcessHandle> jvms = new ArrayList<>();
+    jvms.add(worker.toHandle());
+    worker
+        .descendants()
+        .filter(h -> h.info().command().map(cmd -> cmd.endsWith("/java")).orElse(false))
+        .forEach(jvms::add);
+    for (ProcessHandle h : jvms) {
+      try {
+        JvmProbe.jcmd(h.pid(), "GC.run");
+      } catch (IOException | RuntimeException e) {
+        // a child that exited or refuses attach keeps its RSS: the figure stays an upper bound
+      }
+    }
+    Thread.sleep(500);
+    return ProcessTreeRss.kib(worker.pid());
   }
 
   private static MemoryPoint memory(Process worker, long tasks)
@@ -239,7 +265,7 @@ public final class SideBySideBench {
       HotFrames.Profile profile =
           HotFrames.aggregate(
               HotFrames.read(recording, drain.firstTakenAt(), drain.emptyAt()), 15, 5);
-      Figures f = new Figures(c, s.messages(), drain.seconds(), fill, null, 0, true);
+      Figures f = new Figures(c, s.messages(), drain.seconds(), fill, null, 0, 0, true);
       say.accept(
           String.format(
               "jfr: %d samples in the drain (%.0f tasks/s under the recording), written to %s",

@@ -77,7 +77,7 @@ public final class SideBySideReport {
                 20));
     md.append(
         "| Worker | No-op drain | × Celery prefork | Round trip p50 / p99, Python client"
-            + " | Idle tree RSS | All acked |\n|---|---|---|---|---|---|\n");
+            + " | Idle tree RSS | The same after GC | All acked |\n|---|---|---|---|---|---|---|\n");
     for (Figures x : f) {
       md.append("| ")
           .append(x.contender().title())
@@ -92,6 +92,8 @@ public final class SideBySideReport {
                   : ms(x.roundTrip().p50()) + " / " + ms(x.roundTrip().p99()))
           .append(" | ")
           .append(mib(x.idleTreeRssKib()))
+          .append(" | ")
+          .append(x.afterGcTreeRssKib() == 0 ? "—" : mib(x.afterGcTreeRssKib()))
           .append(" | ")
           .append(x.allAcked() ? "yes" : "**no**")
           .append(" |\n");
@@ -115,7 +117,8 @@ public final class SideBySideReport {
               + mib(processes.get().idleTreeRssKib())
               + " vs "
               + mib(prefork.get().idleTreeRssKib())
-              + ")",
+              + ")"
+              + afterGc(processes.get(), prefork.get()),
           ratio <= 1.5);
     }
     for (String pool : List.of("threads", "processes", "solo")) {
@@ -277,6 +280,17 @@ public final class SideBySideReport {
           .append(" |\n");
     }
     return md.toString();
+  }
+
+  /** The JVM side after a full GC in every JVM of its tree; Python's side as it is. */
+  private static String afterGc(Figures jvm, Figures python) {
+    if (jvm.afterGcTreeRssKib() == 0) {
+      return "";
+    }
+    return "; after GC in every JVM "
+        + mib(jvm.afterGcTreeRssKib())
+        + ", "
+        + times((double) jvm.afterGcTreeRssKib() / python.idleTreeRssKib());
   }
 
   private static void counts(StringBuilder md, List<HotFrames.Count> counts, long total) {
