@@ -191,6 +191,12 @@ public final class SideBySideReport {
         descendants (Celery's forks; Chervil's child JVMs and spare), summed from
         `/proc/<pid>/status`. A JVM's figure holds the heap pages the drain touched: G1 keeps
         what it committed until it uncommits, so it is more than the same JVM just started.
+        **The same after GC**: then `jcmd <pid> GC.run` in every JVM of the tree and the sum
+        read again 500 ms later, which G1 shrinks to what the JVM needs (Python's are not
+        collected: "—").
+      - **Java client.** `ChervilClient.task("chervil.debug.noop").queue(q).ignoreResult(true)
+        .send()` M times from one thread, then M in all from 4 threads sharing one client, into a
+        queue nobody consumes; rate = M / wall time of the sends.
       - **Workers.** Celery: `python3 -m celery -A celery_bench worker --pool=prefork -c 2` or
         `--pool=solo`, `--without-mingle --without-gossip -l WARNING`, heartbeat kept. Chervil:
         `java -jar target/chervil.jar worker --broker ... -Q <queue> -P ... -c ... --result-backend
@@ -251,9 +257,13 @@ public final class SideBySideReport {
             .append(
                 String.format(
                     Locale.ROOT,
-                    "- Recording: `-XX:StartFlightRecording=settings=profile`, %,d"
-                        + " `jdk.ExecutionSample` events inside the drain of %,d no-ops"
-                        + " (%,.0f tasks/s under the recording)\n\n",
+                    "- Recording: the worker started with"
+                        + " `-XX:StartFlightRecording=settings=profile`, dumped with `jcmd <pid>"
+                        + " JFR.dump` after a drain of %2$,d no-ops from a fresh queue (%3$,.0f"
+                        + " tasks/s under the recording); counted: the %1$,d `jdk.ExecutionSample`"
+                        + " events taken between the drain's first message and its last (start-up"
+                        + " and round trips left out). Samples are of threads running Java code, so"
+                        + " on a loaded machine there are few; the proportions still tell.\n\n",
                     prof.samples(),
                     p.figures().messages(),
                     p.figures().perSecond()));
