@@ -105,7 +105,8 @@ final class BenchCommand implements Callable<Integer> {
       description =
           "Side by side: only these workers (raw-amqp, celery-prefork-2, celery-solo,"
               + " chervil-threads-4, chervil-threads-4-late, chervil-processes-2,"
-              + " chervil-processes-2-late, chervil-solo, chervil-solo-late). Default: all.")
+              + " chervil-processes-2-late, chervil-solo, chervil-solo-late), or none. Default:"
+              + " all.")
   List<String> workers;
 
   @Option(
@@ -258,6 +259,9 @@ final class BenchCommand implements Callable<Integer> {
   private List<Contender> chosen() {
     if (workers == null || workers.isEmpty()) {
       return CONTENDERS;
+    }
+    if (workers.equals(List.of("none"))) {
+      return List.of(); // e.g. only the --jfr profile, or only the client's send rate
     }
     List<String> known = CONTENDERS.stream().map(Contender::label).toList();
     for (String w : workers) {
