@@ -9,9 +9,12 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
+import java.util.Map;
 
-/** docs/PERFORMANCE.md: the figures, the targets, the command and the machine they came from. */
+/**
+ * The process pool's section of docs/PERFORMANCE.md: the figures, the targets, the command and the
+ * machine they came from.
+ */
 public final class PerformanceReport {
   static final double KILL_SLACK_MS = 50;
   static final double NEXT_TASK_MS = 50;
@@ -19,6 +22,7 @@ public final class PerformanceReport {
 
   private PerformanceReport() {}
 
+  /** The section's markdown (see {@link ReportSections} for how it is placed in the file). */
   public static String render(
       String command,
       Duration limit,
@@ -31,12 +35,7 @@ public final class PerformanceReport {
     Percentiles gap = kills.settledToNextStart();
     double maxRss = idleRssMib.stream().mapToDouble(Double::doubleValue).max().orElse(0);
     StringBuilder md = new StringBuilder();
-    md.append("# Performance\n\n")
-        .append(
-            "Written by `chervil bench`; every figure below comes from one run of the command shown.\n")
-        .append(
-            "Rerun it to refresh this file. Speed is measured here, never asserted in tests.\n\n")
-        .append("## Run\n\n")
+    md.append("## Process pool\n\n")
         .append("- Command: `")
         .append(command)
         .append("`\n")
@@ -44,9 +43,8 @@ public final class PerformanceReport {
         .append(OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS))
         .append('\n')
         .append("- Machine: ")
-        .append(machine())
+        .append(Machine.describe())
         .append("\n\n")
-        .append("## Results\n\n")
         .append("| Measure | Figure | Target | Met |\n|---|---|---|---|\n");
     row(
         md,
@@ -85,7 +83,7 @@ public final class PerformanceReport {
     md.append("\nBroker for the throughput run: `")
         .append(broker.replaceAll("//[^@/]*@", "//"))
         .append("`.\n\n")
-        .append("## What each figure means\n\n")
+        .append("What each figure means:\n\n")
         .append(
             "- **Hard limit to settled**: a pool of one slot runs `chervil.debug.spin(60)` with the hard\n")
         .append(
@@ -115,12 +113,19 @@ public final class PerformanceReport {
     return md.toString();
   }
 
-  public static void write(Path file, String markdown) throws IOException {
+  /**
+   * Puts {@code sections} (name to markdown) into {@code file}, keeping the sections of other parts
+   * that an earlier run wrote there; returns the whole file's new text.
+   */
+  public static String write(Path file, Map<String, String> sections) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(file, markdown);
+    String existing = Files.exists(file) ? Files.readString(file) : null;
+    String text = ReportSections.merge(existing, sections);
+    Files.writeString(file, text);
+    return text;
   }
 
   private static void row(
@@ -143,29 +148,5 @@ public final class PerformanceReport {
   private static String mibList(List<Double> values) {
     return String.join(
         ", ", values.stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList());
-  }
-
-  private static String machine() {
-    return String.format(
-        Locale.ROOT,
-        "%d cores (%s), %s RAM, %s %s, Java %s",
-        Runtime.getRuntime().availableProcessors(),
-        firstValue("/proc/cpuinfo", "model name"),
-        firstValue("/proc/meminfo", "MemTotal"),
-        System.getProperty("os.name"),
-        System.getProperty("os.version"),
-        Runtime.version());
-  }
-
-  private static String firstValue(String file, String key) {
-    try (Stream<String> lines = Files.lines(Path.of(file))) {
-      return lines
-          .filter(l -> l.startsWith(key))
-          .map(l -> l.substring(l.indexOf(':') + 1).strip())
-          .findFirst()
-          .orElse("?");
-    } catch (IOException e) {
-      return "?";
-    }
   }
 }

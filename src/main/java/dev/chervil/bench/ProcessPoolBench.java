@@ -116,6 +116,17 @@ public final class ProcessPoolBench {
   public static double noopThroughput(String brokerUrl, int size, int tasks) throws Exception {
     String queue = "chervil.bench." + UUID.randomUUID();
     PoolSpec spec = PoolSpec.of(PoolKind.PROCESSES, size);
+    try {
+      return noopThroughput(brokerUrl, spec, queue, tasks);
+    } finally {
+      try (QueueProbe probe = new QueueProbe(brokerUrl)) {
+        probe.deleteQueueAndExchange(queue);
+      }
+    }
+  }
+
+  private static double noopThroughput(String brokerUrl, PoolSpec spec, String queue, int tasks)
+      throws Exception {
     try (Worker worker =
             Chervil.worker(
                 brokerUrl, "rpc://", spec, WorkerConfig.defaults().withQueues(List.of(queue)));

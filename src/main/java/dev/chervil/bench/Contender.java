@@ -1,0 +1,158 @@
+package dev.chervil.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** One worker of the side-by-side run: how it is started on a queue, and what it can report. */
+public sealed interface Contender {
+  /** Short label for tables and queue names, e.g. {@code chervil-threads-4-late}. */
+  String label();
+
+  /** How the table names it. */
+  String title();
+
+  /** The command line that starts it consuming {@code queue}. */
+  List<String> command(BenchEnv env, String queue);
+
+  /** Whether it stores results, so a Python client can time a round trip through it. */
+  default boolean answers() {
+    return true;
+  }
+
+  /** Whether it is a JVM that jcmd can reach (heap after GC, JFR). */
+  default boolean isJvm() {
+    return false;
+  }
+
+  /** Python's Celery 5.2: {@code celery -A celery_bench worker --pool=... -c ...}. */
+  record Celery(String pool, int concurrency) implements Contender {
+    @Override
+    public String label() {
+      return "celery-" + pool + (pool.equals("solo") ? "" : "-" + concurrency);
+    }
+
+    @Override
+    public String title() {
+      return "Python Celery 5.2 `--pool="
+          + pool
+          + (pool.equals("solo") ? "" : " -c " + concurrency)
+          + "`";
+    }
+
+    @Override
+    public List<String> command(BenchEnv env, String queue) {
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  env.python(), "-m", "celery", "-A", "celery_bench", "worker", "--pool=" + pool));
+      if (!pool.equals("solo")) {
+        argv.addAll(List.of("-c", Integer.toString(concurrency)));
+      }
+      // Heartbeat kept: without it Celery 5.2's prefork loop runs its timers late.
+      argv.addAll(
+          List.of(
+              "-Q",
+              queue,
+              "--without-mingle",
+              "--without-gossip",
+              "-l",
+              "WARNING",
+              "-n",
+              label() + "-" + ProcessHandle.current().pid() + "@%h"));
+      return argv;
+    }
+  }
+
+  /** Chervil from the built jar: {@code java -jar chervil.jar worker -P ... -c ...}. */
+  record Chervil(String pool, int concurrency, boolean acksLate) implements Contender {
+    @Override
+    public String label() {
+      return "chervil-"
+          + pool
+          + (pool.equals("solo") ? "" : "-" + concurrency)
+          + (acksLate ? "-late" : "");
+    }
+
+    @Override
+    public String title() {
+      return "Chervil `-P "
+          + pool
+          + (pool.equals("solo") ? "" : " -c " + concurrency)
+          + (acksLate ? " --acks-late" : "")
+          + "`";
+    }
+
+    @Override
+    public List<String> command(BenchEnv env, String queue) {
+      return command(env, queue, List.of());
+    }
+
+    /** The same with extra JVM options (a flight recording). */
+    List<String> command(BenchEnv env, String queue, List<String> jvmOptions) {
+      List<String> argv =
+          new ArrayList<>(List.of(env.java(), "--enable-native-access=ALL-UNNAMED"));
+      argv.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + env.chervilLogLevel());
+      argv.addAll(jvmOptions);
+      argv.addAll(
+          List.of(
+              "-jar",
+              env.jar().toString(),
+              "worker",
+              "--broker",
+              env.broker(),
+              "--result-backend",
+              "rpc://",
+              "-Q",
+              queue,
+              "-P",
+              pool));
+      if (!pool.equals("solo")) {
+        argv.addAll(List.of("-c", Integer.toString(concurrency)));
+      }
+      if (acksLate) {
+        argv.add("--acks-late");
+      }
+      return argv;
+    }
+
+    @Override
+    public boolean isJvm() {
+      return true;
+    }
+  }
+
+  /** A bare amqp-client consume + ack loop ({@link RawConsumeLoop}): the broker's ceiling. */
+  record Raw(int prefetch) implements Contender {
+    @Override
+    public String label() {
+      return "raw-amqp";
+    }
+
+    @Override
+    public String title() {
+      return "raw amqp-client consume + ack, prefetch " + prefetch;
+    }
+
+    @Override
+    public List<String> command(BenchEnv env, String queue) {
+      return List.of(
+          env.java(),
+          "-cp",
+          env.jar().toString(),
+          RawConsumeLoop.class.getName(),
+          env.broker(),
+          queue,
+          Integer.toString(prefetch));
+    }
+
+    @Override
+    public boolean answers() {
+      return false;
+    }
+
+    @Override
+    public boolean isJvm() {
+      return true;
+    }
+  }
+}

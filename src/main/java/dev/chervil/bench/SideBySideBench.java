@@ -1,0 +1,314 @@
+package dev.chervil.bench;
+
+import dev.chervil.Chervil;
+import dev.chervil.client.ChervilClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Python's Celery 5.2, Chervil and a raw amqp-client loop, each draining the same no-op messages
+ * from the same Python producer on the same broker, one after another in one run. Per worker: a
+ * fresh queue, filled before the worker starts; the drain timed by polling the queue; a round trip
+ * from a Python client; the idle tree RSS. Every process is stopped by pid and every queue deleted,
+ * also when a turn fails.
+ */
+public final class SideBySideBench {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration IDLE = Duration.ofSeconds(2);
+
+  /** What to run. {@code jfrDir} null: no recording; {@code longTasks} 0: no growth run. */
+  public record Settings(
+      int messages,
+      int roundTrips,
+      int clientMessages,
+      List<Contender> contenders,
+      int longTasks,
+      List<Contender.Chervil> longContenders,
+      Path jfrDir,
+      Contender.Chervil jfrContender) {}
+
+  /** One worker's figures. {@code roundTrip} is null for a worker that stores no results. */
+  record Figures(
+      Contender contender,
+      int messages,
+      double drainSeconds,
+      double fillSeconds,
+      Percentiles roundTrip,
+      long idleTreeRssKib,
+      long afterGcTreeRssKib,
+      boolean allAcked) {
+    double perSecond() {
+      return messages / drainSeconds;
+    }
+  }
+
+  /** Memory of a worker after {@code tasks} tasks. */
+  record MemoryPoint(long tasks, long treeRssKib, long heapAfterGcKib) {}
+
+  record Growth(Contender contender, List<MemoryPoint> points) {}
+
+  /** The Java client's {@code send()} rate. */
+  record ClientRate(int threads, int messages, double perSecond) {}
+
+  /** A recorded profile of one worker's drain. */
+  record Profiled(
+      Contender contender, Path recording, Figures figures, HotFrames.Profile profile) {}
+
+  public record Result(
+      List<Figures> figures,
+      List<ClientRate> clientRates,
+      List<Growth> growth,
+      Profiled jfr,
+      String rabbitVersion,
+      String celeryVersion) {}
+
+  private final BenchEnv env;
+  private final Consumer<String> say;
+
+  public SideBySideBench(BenchEnv env, Consumer<String> say) {
+    this.env = env;
+    this.say = say;
+  }
+
+  public Result run(Settings s) throws Exception {
+    PythonClient.install(env.workDir());
+    try (StartedProcesses processes = new StartedProcesses();
+        QueueProbe probe = new QueueProbe(env.broker())) {
+      PythonClient python = new PythonClient(env, processes);
+      String celery = python.celeryVersion();
+      List<Figures> figures = new ArrayList<>();
+      for (Contender c : s.contenders()) {
+        say.accept(String.format("side-by-side: %s, %d messages...", c.label(), s.messages()));
+        Figures f = turn(c, s, processes, probe, python, null).figures();
+        say.accept(
+            String.format(
+                "side-by-side: %s: %.0f tasks/s, round trip p50 %s, idle tree RSS %.1f MiB",
+                c.label(),
+                f.perSecond(),
+                f.roundTrip() == null ? "n/a" : String.format("%.2f ms", f.roundTrip().p50()),
+                f.idleTreeRssKib() / 1024.0));
+        figures.add(f);
+      }
+      List<ClientRate> rates = new ArrayList<>();
+      if (s.clientMessages() > 0) {
+        for (int threads : List.of(1, 4)) {
+          ClientRate r = clientRate(threads, s.clientMessages(), probe);
+          say.accept(
+              String.format(
+                  "side-by-side: Java client send(), %d thread(s): %.0f messages/s",
+                  threads, r.perSecond()));
+          rates.add(r);
+        }
+      }
+      List<Growth> growth = new ArrayList<>();
+      if (s.longTasks() > 0) {
+        for (Contender.Chervil c : s.longContenders()) {
+          say.accept(String.format("long: %s up to %d tasks...", c.label(), s.longTasks()));
+          growth.add(turn(c, s, processes, probe, python, s).growth());
+        }
+      }
+      Profiled jfr = null;
+      if (s.jfrDir() != null) {
+        jfr = profile(s.jfrContender(), s, processes, probe, python);
+      }
+      return new Result(figures, rates, growth, jfr, probe.brokerVersion(), celery);
+    }
+  }
+
+  private record Turn(Figures figures, Growth growth) {}
+
+  /**
+   * One worker's turn on a fresh queue: fill, start, drain, round trip, idle RSS, and, for a growth
+   * run ({@code growthRun} not null), memory after the first fill and after {@code longTasks}.
+   */
+  private Turn turn(
+      Contender c,
+      Settings s,
+      StartedProcesses processes,
+      QueueProbe probe,
+      PythonClient python,
+      Settings growthRun)
+      throws Exception {
+    String queue =
+        "chervil.bench." + c.label() + "." + UUID.randomUUID().toString().substring(0, 8);
+    List<String> argv = c.command(env, queue);
+    Path log = env.workDir().resolve(queue + ".log");
+    try {
+      double fill = python.fill(queue, s.messages());
+      long ready = probe.ready(queue);
+      if (ready != s.messages()) {
+        throw new IllegalStateException(
+            queue + " holds " + ready + " messages after a fill of " + s.messages());
+      }
+      Process worker = processes.start(argv, env.workDir(), python.environment(), log);
+      Figures figures;
+      List<MemoryPoint> points = new ArrayList<>();
+      try {
+        QueueProbe.Drain drain =
+            probe.awaitDrain(
+                queue, s.messages(), worker::isAlive, START_TIMEOUT, drainTimeout(s.messages()));
+        Percentiles rt =
+            c.answers() ? Percentiles.of(python.roundTrips(queue, s.roundTrips())) : null;
+        Thread.sleep(IDLE.toMillis());
+        long rss = ProcessTreeRss.kib(worker.pid());
+        long afterGc = c.isJvm() ? rssAfterGc(worker) : 0;
+        figures = new Figures(c, s.messages(), drain.seconds(), fill, rt, rss, afterGc, false);
+        if (growthRun != null) {
+          long done = s.messages() + (c.answers() ? s.roundTrips() + 20L : 0);
+          points.add(memory(worker, done));
+          long more = growthRun.longTasks() - done;
+          if (more > 0) {
+            python.fill(queue, (int) more);
+            probe.awaitEmpty(queue, worker::isAlive, drainTimeout((int) more));
+            Thread.sleep(IDLE.toMillis());
+            points.add(memory(worker, done + more));
+          }
+        }
+      } catch (RuntimeException | IOException e) {
+        throw new IllegalStateException(c.label() + " failed (its log: " + log + ")", e);
+      } finally {
+        processes.stop(worker);
+      }
+      // With its connection closed, anything it had not acked is ready again: none means all were.
+      probe.awaitNoConsumer(queue, Duration.ofSeconds(10));
+      boolean allAcked = probe.ready(queue) == 0;
+      figures =
+          new Figures(
+              c,
+              figures.messages(),
+              figures.drainSeconds(),
+              figures.fillSeconds(),
+              figures.roundTrip(),
+              figures.idleTreeRssKib(),
+              figures.afterGcTreeRssKib(),
+              allAcked);
+      return new Turn(figures, new Growth(c, points));
+    } finally {
+      probe.deleteQueueAndExchange(queue);
+    }
+  }
+
+  /**
+   * The tree's RSS once every JVM in it (the worker, a process pool's children and spare) has run a
+   * full GC: G1 then gives back the heap it committed during the drain, so this is what the worker
+   * needs, where the figure before is what it holds.
+   */
+  private static long rssAfterGc(Process worker) throws InterruptedException {
+    List<ProcessHandle> jvms = new ArrayList<>();
+    jvms.add(worker.toHandle());
+    worker
+        .descendants()
+        .filter(h -> h.info().command().map(cmd -> cmd.endsWith("/java")).orElse(false))
+        .forEach(jvms::add);
+    for (ProcessHandle h : jvms) {
+      try {
+        JvmProbe.jcmd(h.pid(), "GC.run");
+      } catch (IOException | RuntimeException e) {
+        // a child that exited or refuses attach keeps its RSS: the figure stays an upper bound
+      }
+    }
+    Thread.sleep(500);
+    return ProcessTreeRss.kib(worker.pid());
+  }
+
+  private static MemoryPoint memory(Process worker, long tasks)
+      throws IOException, InterruptedException {
+    long heap = JvmProbe.heapAfterGcKib(worker.pid());
+    return new MemoryPoint(tasks, ProcessTreeRss.kib(worker.pid()), heap);
+  }
+
+  /** The chosen Chervil worker again, this time under a flight recording of its drain. */
+  private Profiled profile(
+      Contender.Chervil c,
+      Settings s,
+      StartedProcesses processes,
+      QueueProbe probe,
+      PythonClient python)
+      throws Exception {
+    Files.createDirectories(s.jfrDir());
+    Path recording = s.jfrDir().toAbsolutePath().resolve(c.label() + ".jfr");
+    Files.deleteIfExists(recording);
+    String queue =
+        "chervil.bench.jfr." + c.label() + "." + UUID.randomUUID().toString().substring(0, 8);
+    List<String> argv =
+        c.command(
+            env,
+            queue,
+            // No filename: nothing is written at exit, so the one dump below is the whole file
+            // (with a filename too, the exit dump adds a second copy of every event to it).
+            List.of("-XX:StartFlightRecording=name=chervil-bench,settings=profile"));
+    Path log = env.workDir().resolve(queue + ".log");
+    say.accept(
+        String.format("jfr: %s under a flight recording, %d messages...", c.label(), s.messages()));
+    try {
+      double fill = python.fill(queue, s.messages());
+      Process worker = processes.start(argv, env.workDir(), python.environment(), log);
+      QueueProbe.Drain drain;
+      try {
+        drain =
+            probe.awaitDrain(
+                queue, s.messages(), worker::isAlive, START_TIMEOUT, drainTimeout(s.messages()));
+        JvmProbe.jcmd(worker.pid(), "JFR.dump", "name=chervil-bench", "filename=" + recording);
+      } finally {
+        processes.stop(worker);
+      }
+      HotFrames.Profile profile =
+          HotFrames.aggregate(
+              HotFrames.read(recording, drain.firstTakenAt(), drain.emptyAt()), 15, 5);
+      Figures f = new Figures(c, s.messages(), drain.seconds(), fill, null, 0, 0, true);
+      say.accept(
+          String.format(
+              "jfr: %d samples in the drain (%.0f tasks/s under the recording), written to %s",
+              profile.samples(), f.perSecond(), recording));
+      return new Profiled(c, recording, f, profile);
+    } finally {
+      probe.deleteQueueAndExchange(queue);
+    }
+  }
+
+  /** {@code messages} no-op {@code send()}s of the Java client from {@code threads} threads. */
+  private ClientRate clientRate(int threads, int messages, QueueProbe probe) throws Exception {
+    String queue = "chervil.bench.client." + UUID.randomUUID().toString().substring(0, 8);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (ChervilClient client = Chervil.client(env.broker(), null)) {
+      client.start();
+      client.task("chervil.debug.noop").queue(queue).ignoreResult(true).send(); // declares it
+      int each = messages / threads;
+      long start = System.nanoTime();
+      List<Future<?>> sent = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        sent.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < each; i++) {
+                    client.task("chervil.debug.noop").queue(queue).ignoreResult(true).send();
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : sent) {
+        f.get(drainTimeout(messages).toSeconds(), TimeUnit.SECONDS);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return new ClientRate(threads, each * threads, each * threads / seconds);
+    } finally {
+      pool.shutdownNow();
+      probe.deleteQueueAndExchange(queue);
+    }
+  }
+
+  /** A bound on any one wait for {@code n} messages: 50 a second is far below every worker. */
+  private static Duration drainTimeout(int n) {
+    return Duration.ofSeconds(60 + n / 50);
+  }
+}

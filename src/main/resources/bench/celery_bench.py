@@ -1,0 +1,66 @@
+"""Python's Celery 5.2 in `chervil bench --side-by-side`: the worker app and the Python clients.
+
+As a Celery app (``celery -A celery_bench worker``) it serves the no-op under the name Chervil
+registers it by, ``chervil.debug.noop``, so every worker drains the same messages.
+As a script it is the one Python producer and the round-trip client:
+
+    python3 celery_bench.py fill QUEUE N       N no-ops, persistent, ignore_result; prints JSON
+    python3 celery_bench.py roundtrip QUEUE K  K sequential calls with .get() over rpc://
+
+Environment: BENCH_BROKER (amqp URL).
+"""
+import json
+import os
+import sys
+import time
+
+from celery import Celery
+
+NOOP = "chervil.debug.noop"
+ROUND_TRIP_WARM_UP = 20
+
+app = Celery("celery_bench", broker=os.environ["BENCH_BROKER"], backend="rpc://")
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    worker_hijack_root_logger=False,
+    broker_connection_retry_on_startup=True,
+)
+
+
+@app.task(name=NOOP)
+def noop():
+    return None
+
+
+def fill(queue, n):
+    """What a Python app does to send work it does not wait for: send_task, ignore_result."""
+    start = time.monotonic()
+    with app.producer_or_acquire() as producer:
+        for _ in range(n):
+            app.send_task(NOOP, queue=queue, ignore_result=True, producer=producer)
+    return {"sent": n, "seconds": time.monotonic() - start}
+
+
+def roundtrip(queue, k):
+    """K calls one after another, each waited for, as a request handler would; ms each."""
+    for _ in range(ROUND_TRIP_WARM_UP):  # the reply queue's declaration, the first connections
+        app.send_task(NOOP, queue=queue).get(timeout=30)
+    millis = []
+    for _ in range(k):
+        start = time.perf_counter()
+        app.send_task(NOOP, queue=queue).get(timeout=30)
+        millis.append((time.perf_counter() - start) * 1000.0)
+    return {"millis": millis}
+
+
+def main(argv):
+    command, queue, count = argv[1], argv[2], int(argv[3])
+    result = {"fill": fill, "roundtrip": roundtrip}[command](queue, count)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

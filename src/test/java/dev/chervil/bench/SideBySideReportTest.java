@@ -1,0 +1,66 @@
+package dev.chervil.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SideBySideReportTest {
+  private static final Percentiles FAST = Percentiles.of(List.of(1.0, 1.2));
+  private static final Percentiles SLOW = Percentiles.of(List.of(3.0, 3.5));
+
+  private static SideBySideBench.Figures figures(
+      Contender c, double seconds, Percentiles rt, long rssKib) {
+    return new SideBySideBench.Figures(c, 10_000, seconds, 1.0, rt, rssKib, rssKib / 2, true);
+  }
+
+  @Test
+  void writesRatiosAndWhetherEachTargetIsMet() {
+    List<SideBySideBench.Figures> f =
+        List.of(
+            figures(new Contender.Raw(100), 1.0, null, 50_000), // 10,000/s
+            figures(new Contender.Celery("prefork", 2), 5.0, SLOW, 120 * 1024), // 2,000/s
+            figures(new Contender.Celery("solo", 1), 5.0, SLOW, 60 * 1024), // 2,000/s
+            figures(new Contender.Chervil("threads", 4, false), 1.25, FAST, 80 * 1024), // 8,000/s
+            figures(new Contender.Chervil("threads", 4, true), 2.5, FAST, 80 * 1024), // 4,000/s
+            figures(new Contender.Chervil("processes", 2, false), 4.0, SLOW, 300 * 1024),
+            figures(new Contender.Chervil("solo", 1, false), 2.5, FAST, 70 * 1024)); // 4,000/s
+    SideBySideBench.Result r =
+        new SideBySideBench.Result(f, List.of(), List.of(), null, "3.10.8", "5.2.6");
+    SideBySideBench.Settings s =
+        new SideBySideBench.Settings(10_000, 300, 0, List.of(), 0, List.of(), null, null);
+    Map<String, String> sections =
+        SideBySideReport.sections(r, s, "./chervil bench", "1.0", "before");
+    String md = sections.get("side-by-side");
+
+    assertTrue(
+        sections.keySet().equals(java.util.Set.of("side-by-side")), sections.keySet().toString());
+    assertTrue(md.contains("| Chervil `-P threads -c 4` | 8,000 tasks/s | 4.00× |"), md);
+    assertTrue(
+        md.contains("drain ≥ 4× Celery prefork -c 2 | 4.00× (8,000 vs 2,000 tasks/s) | met |"), md);
+    assertTrue(
+        md.contains("≥ 60% of raw consume+ack | 80.0% (8,000 vs 10,000 tasks/s) | met |"), md);
+    assertTrue(
+        md.contains(
+            "`-P processes -c 2` drain ≥ 2× Celery prefork -c 2 | 1.25× (2,500 vs 2,000 tasks/s) | **not met** |"),
+        md);
+    assertTrue(
+        md.contains("`-P solo` drain ≥ 2× Celery solo | 2.00× (4,000 vs 2,000 tasks/s) | met |"),
+        md);
+    assertTrue(
+        md.contains(
+            "`-P threads -c 4` round trip p50 ≤ ½ Celery prefork's | 0.33× (1.00 ms vs 3.00 ms) | met |"),
+        md);
+    assertTrue(md.contains("`-P processes -c 2` round trip p50 ≤ ½ Celery prefork's | 1.00×"), md);
+    assertTrue(
+        md.contains(
+            "idle tree RSS ≤ 1.5× Celery prefork -c 2's | 2.50× (300.0 MiB vs 120.0 MiB); after GC in every JVM 150.0 MiB, 1.25× | **not met** |"),
+        md);
+    assertTrue(
+        md.contains(
+            "`-P threads --acks-late` reported (no target) | 4,000 tasks/s, 0.50× of early acks"),
+        md);
+    assertTrue(md.contains("n/a (stores no result)"), md);
+  }
+}
