@@ -81,7 +81,7 @@ public final class ThreadPool implements ExecutionPool {
     for (int i = 0; i < size; i++) {
       startSlot();
     }
-    census.start("chervil-" + kind + "-census", Duration.ofSeconds(5));
+    census.start("chervil-census-" + kind, Duration.ofSeconds(5));
     log.info("event=pool-started kind={} size={} virtual={}", kind, size, virtual);
   }
 
