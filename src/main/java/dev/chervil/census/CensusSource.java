@@ -15,6 +15,15 @@ public interface CensusSource {
   /** Threads the pool abandoned to a hard limit and that are still alive. */
   int abandonedThreads();
 
+  /**
+   * The census as the pool last took it, for a log line that must not read {@code /proc} (a pool
+   * takes one on its own events and every few seconds, see {@link CensusKeeper}). By default, taken
+   * now.
+   */
+  default CensusSnapshot lastCensus() {
+    return Census.take(this);
+  }
+
   CensusSource NONE =
       new CensusSource() {
         public Set<Long> ownedChildPids() {

@@ -64,7 +64,14 @@ public final class DebugTasks implements TaskModule {
         .register(
             TaskDefinition.named("chervil.debug.spawn_sleep")
                 .param("seconds", double.class)
-                .handler((ctx, a) -> spawnSleep((double) a[0])));
+                .handler((ctx, a) -> spawnSleep((double) a[0])))
+        .register(
+            TaskDefinition.named("chervil.debug.spawn_stubborn_sleep")
+                .param("seconds", double.class)
+                .handler((ctx, a) -> spawnStubbornSleep((double) a[0])))
+        .register(
+            TaskDefinition.named("chervil.debug.unencodable")
+                .handler((ctx, a) -> new Object())); // Jackson: no serializer, no properties
   }
 
   /**
@@ -85,6 +92,20 @@ public final class DebugTasks implements TaskModule {
   private static Object spawnSleep(double seconds) throws IOException {
     Process sleeper =
         new ProcessBuilder("sleep", Double.toString(seconds))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    spin(seconds(seconds));
+    return sleeper.pid();
+  }
+
+  /**
+   * Like spawn_sleep, but the {@code sleep} ignores SIGTERM and SIGHUP (ignored dispositions
+   * survive exec): a subprocess that only SIGKILL ends, so a hard kill takes its full grace period.
+   */
+  private static Object spawnStubbornSleep(double seconds) throws IOException {
+    Process sleeper =
+        new ProcessBuilder("sh", "-c", "trap '' TERM HUP; exec sleep " + seconds)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();

@@ -26,6 +26,7 @@ public final class Posix {
   public static final int SIGKILL = 9, SIGTERM = 15, SIGCONT = 18;
   static final int EINTR = 4, ESRCH = 3, ECHILD = 10;
   private static final int WNOHANG = 1;
+  private static final int PR_SET_PDEATHSIG = 1;
   private static final int PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37;
 
   private static final Linker LINKER = Linker.nativeLinker();
@@ -33,6 +34,19 @@ public final class Posix {
   private static final VarHandle ERRNO = CALL_STATE.varHandle(PathElement.groupElement("errno"));
 
   private static final MethodHandle GETPID = plain("getpid", FunctionDescriptor.of(JAVA_INT));
+  private static final MethodHandle GETPPID = plain("getppid", FunctionDescriptor.of(JAVA_INT));
+  private static final MethodHandle POSIX_OPENPT =
+      withErrno("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle GRANTPT =
+      withErrno("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle UNLOCKPT =
+      withErrno("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final MethodHandle PTSNAME =
+      plain("ptsname", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+  private static final MethodHandle OPEN =
+      withErrno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  private static final MethodHandle DUP2 =
+      withErrno("dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
   private static final MethodHandle SETSID = withErrno("setsid", FunctionDescriptor.of(JAVA_INT));
   private static final MethodHandle KILL =
       withErrno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -54,6 +68,84 @@ public final class Posix {
   public static long getpid() {
     try {
       return (int) GETPID.invokeExact();
+    } catch (Throwable t) {
+      throw unchecked(t);
+    }
+  }
+
+  public static long getppid() {
+    try {
+      return (int) GETPPID.invokeExact();
+    } catch (Throwable t) {
+      throw unchecked(t);
+    }
+  }
+
+  /**
+   * dup2(2): makes {@code newFd} refer to what {@code oldFd} refers to (closing {@code newFd}
+   * first). Used by a child to point fd 1 at stderr once its frame channel no longer needs it.
+   */
+  public static void dup2(int oldFd, int newFd) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      while ((int) DUP2.invokeExact(state, oldFd, newFd) < 0) {
+        if (errno(state) != EINTR) {
+          throw failure("dup2(" + oldFd + ", " + newFd + ")", state);
+        }
+      }
+    } catch (Throwable t) {
+      throw unchecked(t);
+    }
+  }
+
+  /**
+   * Gives the calling session leader a controlling terminal of its own: a new pseudo-terminal,
+   * whose slave it opens without O_NOCTTY. Nothing reads or writes it; it exists for what the
+   * kernel does when a controlling process dies, however it dies (SIGKILL included): it sends
+   * SIGHUP and SIGCONT to the terminal's foreground process group, which is the leader's own group
+   * and so every subprocess that did not move to another group. Returns the slave's fd; both fds
+   * stay open for the life of the process.
+   */
+  @SuppressWarnings("restricted") // ptsname returns a NUL-terminated string of unknown length
+  public static int acquireControllingTerminal() {
+    int oRdwr = 2, oNoctty = 0400;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      int master = (int) POSIX_OPENPT.invokeExact(state, oRdwr | oNoctty);
+      if (master < 0) {
+        throw failure("posix_openpt()", state);
+      }
+      if ((int) GRANTPT.invokeExact(state, master) != 0) {
+        throw failure("grantpt()", state);
+      }
+      if ((int) UNLOCKPT.invokeExact(state, master) != 0) {
+        throw failure("unlockpt()", state);
+      }
+      MemorySegment name = (MemorySegment) PTSNAME.invokeExact(master);
+      if (name.equals(MemorySegment.NULL)) {
+        throw new PosixException("ptsname()", 0, "no name");
+      }
+      String path = name.reinterpret(Long.MAX_VALUE).getString(0);
+      int slave = (int) OPEN.invokeExact(state, arena.allocateFrom(path), oRdwr);
+      if (slave < 0) {
+        throw failure("open(" + path + ")", state);
+      }
+      return slave;
+    } catch (Throwable t) {
+      throw unchecked(t);
+    }
+  }
+
+  /**
+   * prctl(PR_SET_PDEATHSIG, signal): the kernel sends {@code signal} to the calling process when
+   * the thread that started it exits (not its process: a parent's thread that ends counts too).
+   */
+  public static void setParentDeathSignal(int signal) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      if ((int) PRCTL.invokeExact(state, PR_SET_PDEATHSIG, (long) signal) != 0) {
+        throw failure("prctl(PR_SET_PDEATHSIG, " + signal + ")", state);
+      }
     } catch (Throwable t) {
       throw unchecked(t);
     }

@@ -47,11 +47,27 @@ public final class ProcessTree {
    *     session, which would kill the worker and its terminal's jobs
    */
   public static KillReport kill(long sid, Duration grace) {
-    long start = System.nanoTime();
     requireForeign(sid);
-    Set<Long> termed = terminate(sid);
-    boolean interrupted = !awaitGone(sid, System.nanoTime() + grace.toNanos());
-    Set<Long> killed = killRemaining(sid);
+    return killSession(sid, 0, grace);
+  }
+
+  /**
+   * Kills every other process of the caller's own session (TERM, grace, KILL rounds as {@link
+   * #kill}), sparing the caller. For a session leader that is about to exit, such as a pool child
+   * whose supervisor is gone: its task's subprocesses must not outlive it. Members are signalled
+   * one by one, never as a group, because the group includes the caller.
+   */
+  public static KillReport killOwnSessionMembers(Duration grace) {
+    long self = Posix.getpid();
+    long sid = ProcFs.stat(self).orElseThrow().session();
+    return killSession(sid, self, grace);
+  }
+
+  private static KillReport killSession(long sid, long spared, Duration grace) {
+    long start = System.nanoTime();
+    Set<Long> termed = terminate(sid, spared);
+    boolean interrupted = !awaitGone(sid, spared, System.nanoTime() + grace.toNanos());
+    Set<Long> killed = killRemaining(sid, spared);
     termed.removeAll(killed);
     if (interrupted) {
       Thread.currentThread().interrupt();
@@ -65,20 +81,30 @@ public final class ProcessTree {
     return ProcFs.matching(s -> s.session() == sid && s.isLive());
   }
 
-  private static Set<Long> terminate(long sid) {
-    List<ProcStat> members = liveMembers(sid);
+  /** Live members of {@code sid} other than {@code spared} (0: spare nobody). */
+  private static List<ProcStat> liveMembers(long sid, long spared) {
+    return ProcFs.matching(s -> s.session() == sid && s.isLive() && s.pid() != spared);
+  }
+
+  private static Set<Long> terminate(long sid, long spared) {
+    List<ProcStat> members = liveMembers(sid, spared);
     Set<Long> termed = new HashSet<>();
-    Posix.killGroup(sid, Posix.SIGTERM);
+    boolean byGroup = spared == 0; // the group holds the spared process, so not when sparing
+    if (byGroup) {
+      Posix.killGroup(sid, Posix.SIGTERM);
+    }
     for (ProcStat member : members) {
       // The group signal already reached members still in group sid. A second SIGTERM is not
       // harmless: many programs (Celery among them) read it as "stop now, skip the cleanup".
-      if (member.pgrp() == sid || Posix.kill(member.pid(), Posix.SIGTERM)) {
+      if ((byGroup && member.pgrp() == sid) || Posix.kill(member.pid(), Posix.SIGTERM)) {
         termed.add(member.pid());
       }
     }
-    Posix.killGroup(sid, Posix.SIGCONT);
+    if (byGroup) {
+      Posix.killGroup(sid, Posix.SIGCONT);
+    }
     for (ProcStat member : members) {
-      if (member.pgrp() != sid) {
+      if (!byGroup || member.pgrp() != sid) {
         Posix.kill(member.pid(), Posix.SIGCONT);
       }
     }
@@ -89,10 +115,10 @@ public final class ProcessTree {
    * SIGKILLs live members until none is left. One round is not enough: a member may fork between
    * our read of /proc and the signal, and its new child must be caught by the next round.
    */
-  private static Set<Long> killRemaining(long sid) {
+  private static Set<Long> killRemaining(long sid, long spared) {
     Set<Long> killed = new HashSet<>();
     long deadline = System.nanoTime() + KILL_SETTLE.toNanos();
-    List<ProcStat> live = liveMembers(sid);
+    List<ProcStat> live = liveMembers(sid, spared);
     long pause = 0;
     boolean interrupted = false;
     while (!live.isEmpty()) {
@@ -111,13 +137,15 @@ public final class ProcessTree {
           killed.add(member.pid());
         }
       }
-      Posix.killGroup(sid, Posix.SIGKILL); // members forked since the listing
+      if (spared == 0) {
+        Posix.killGroup(sid, Posix.SIGKILL); // members forked since the listing
+      }
       pause = nextPause(pause);
       // Not cut short by interrupts: the members are dead to us, only the kernel lags. parkNanos
       // returns at once while the flag is set, so clear it now and restore it after.
       interrupted |= Thread.interrupted();
       LockSupport.parkNanos(pause);
-      live = liveMembers(sid);
+      live = liveMembers(sid, spared);
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
@@ -126,9 +154,9 @@ public final class ProcessTree {
   }
 
   /** Polls until no live member is left or the deadline passes; false if interrupted. */
-  private static boolean awaitGone(long sid, long deadline) {
+  private static boolean awaitGone(long sid, long spared, long deadline) {
     long pause = 0;
-    while (!liveMembers(sid).isEmpty()) {
+    while (!liveMembers(sid, spared).isEmpty()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return true;

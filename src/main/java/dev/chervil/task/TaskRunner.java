@@ -1,8 +1,20 @@
 package dev.chervil.task;
 
+import dev.chervil.protocol.CeleryJsonCodec;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Runs one task on the calling thread and turns whatever happens into an {@link Outcome}. Shared by
  * every pool, including the child JVM, so a task behaves the same wherever it runs.
+ *
+ * <p>A result that cannot be written as JSON is Celery's {@code EncodeError} failure, in every
+ * pool. {@link #run} checks it for the pools that keep the result in this JVM, so an {@link
+ * Outcome.Ok} only ever carries an encodable result; a child JVM uses {@link #runRaw} because it
+ * encodes the result for its frame anyway and turns a failure there into {@link #encodeError}.
  */
 public final class TaskRunner {
   private final TaskRegistry registry;
@@ -15,7 +27,81 @@ public final class TaskRunner {
     return registry;
   }
 
+  /** Runs the task; a success whose result is not encodable is an {@code EncodeError} failure. */
   public Outcome run(TaskContext ctx) {
+    Outcome outcome = runRaw(ctx);
+    if (outcome instanceof Outcome.Ok ok) {
+      try {
+        requireEncodable(ok.result());
+      } catch (IOException | RuntimeException e) {
+        return new Outcome.Failed(encodeError(ok.result(), e));
+      }
+    }
+    return outcome;
+  }
+
+  /**
+   * Celery's error for a result its serializer refused: {@code kombu.exceptions.EncodeError}, with
+   * Jackson's reason as the message.
+   */
+  public static TaskError encodeError(Object result, Exception cause) {
+    String type = result == null ? "null" : result.getClass().getName();
+    return new TaskError(
+        "EncodeError",
+        "result of type " + type + " is not JSON serializable: " + cause.getMessage(),
+        "kombu.exceptions",
+        null,
+        List.of());
+  }
+
+  /**
+   * Throws if Jackson cannot write {@code value}. JSON's own types (what a task usually returns,
+   * and all a result decoded from a message can be) are walked, not written: the result is encoded
+   * later, with the result meta, and should not be encoded twice. Anything else — a record, a bean,
+   * a type of the task's own — only Jackson can judge, so it is written to a sink that keeps
+   * nothing.
+   */
+  static void requireEncodable(Object value) throws IOException {
+    if (isPlainJson(value, 0)) {
+      return;
+    }
+    CeleryJsonCodec.mapper().writeValue(OutputStream.nullOutputStream(), value);
+  }
+
+  private static boolean isPlainJson(Object v, int depth) {
+    if (v == null || v instanceof String || v instanceof Boolean || v instanceof Integer) {
+      return true;
+    }
+    if (v instanceof Long || v instanceof Double || v instanceof Float || v instanceof Short) {
+      return true;
+    }
+    if (depth > 100) {
+      return false; // let Jackson decide: it knows its own nesting limit
+    }
+    if (v instanceof Collection<?> c) {
+      for (Object e : c) {
+        if (!isPlainJson(e, depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (v instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (!(e.getKey() instanceof String) || !isPlainJson(e.getValue(), depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Runs the task without checking that a success's result is encodable: for a caller that encodes
+   * it at once and maps a failure to {@link #encodeError} itself (the child JVM).
+   */
+  public Outcome runRaw(TaskContext ctx) {
     TaskRequest request = ctx.request();
     TaskDefinition task = registry.find(request.name()).orElse(null);
     if (task == null) {

@@ -91,7 +91,9 @@ final class Request {
         h.rootId(),
         h.parentId(),
         h.group(),
-        limits);
+        limits,
+        // The body as it arrived: a child JVM decodes its arguments itself, where the task runs.
+        delivery.message().body());
   }
 
   /** Milliseconds until the ETA (0 when due or none), saturating instead of overflowing. */

@@ -6,7 +6,6 @@ import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskRequest;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +52,7 @@ final class ChildHandle {
     ChildHandle child =
         new ChildHandle(
             process, new FrameChannel(process.getInputStream(), process.getOutputStream()));
-    CompletableFuture<Map<String, Object>> ready = new CompletableFuture<>();
+    CompletableFuture<FrameChannel.Frame> ready = new CompletableFuture<>();
     Thread.ofVirtual()
         .name("chervil-child-handshake")
         .start(
@@ -65,11 +64,11 @@ final class ChildHandle {
               }
             });
     try {
-      Map<String, Object> frame = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (frame == null || !"ready".equals(frame.get("type"))) {
+      FrameChannel.Frame frame = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (frame == null || !"ready".equals(frame.type())) {
         throw new ChildStartException("child pid " + child.pid + " exited before its handshake");
       }
-      long sid = ((Number) frame.get("sid")).longValue();
+      long sid = ((Number) frame.header().get("sid")).longValue();
       if (sid != child.pid) {
         throw new ChildStartException(
             "child pid " + child.pid + " leads session " + sid + ", not its own");
@@ -120,7 +119,7 @@ final class ChildHandle {
   boolean send(TaskRequest request) {
     runningTaskId = request.id();
     try {
-      channel.write(Frames.run(request));
+      channel.write(Frames.runHeader(request), Frames.runPayload(request));
       tasksRun++;
       return true;
     } catch (IOException e) {
@@ -136,14 +135,13 @@ final class ChildHandle {
   Outcome awaitOutcome() {
     String id = runningTaskId;
     try {
-      Map<String, Object> frame;
+      FrameChannel.Frame frame;
       while ((frame = channel.read()) != null) {
-        if ("result".equals(frame.get("type")) && id.equals(frame.get("id"))) {
+        if ("result".equals(frame.type()) && id.equals(frame.header().get("id"))) {
           runningTaskId = null;
           return Frames.outcome(frame);
         }
-        log.warn(
-            "event=child-frame-unexpected pid={} task={} frame={}", pid, id, frame.get("type"));
+        log.warn("event=child-frame-unexpected pid={} task={} frame={}", pid, id, frame.type());
       }
     } catch (IOException | RuntimeException e) {
       log.warn("event=child-channel-broken pid={} task={} reason=\"{}\"", pid, id, e.getMessage());
@@ -165,21 +163,16 @@ final class ChildHandle {
     }
   }
 
-  /** Hard limit: kills the child's whole session if it is still running {@code taskId}. */
-  synchronized void killForLimit(String taskId, Duration limit, Duration grace) {
+  /**
+   * Hard limit: kills the child's whole session if it is still running {@code taskId}; the report,
+   * or null if the task had ended or the child was released.
+   */
+  synchronized ProcessTree.KillReport killForLimit(String taskId, Duration limit, Duration grace) {
     if (!taskId.equals(runningTaskId) || released) {
-      return;
+      return null;
     }
     killedBy = limit;
-    ProcessTree.KillReport report = ProcessTree.kill(pid, grace);
-    log.info(
-        "event=child-killed pid={} task={} limit_ms={} terminated={} killed={} took_ms={}",
-        pid,
-        taskId,
-        limit.toMillis(),
-        report.terminated(),
-        report.killed(),
-        report.took().toMillis());
+    return ProcessTree.kill(pid, grace);
   }
 
   /** The hard limit that killed this child, or null if none did. */

@@ -72,6 +72,8 @@ final class ChildLauncher {
     }
     cmd.addAll(extraJvmFlags);
     cmd.addAll(List.of("-cp", classpath(), ChildMain.class.getName()));
+    // An argument, not a -D flag: the flags key the CDS archive, and the pid changes every run.
+    cmd.addAll(List.of("--parent-pid", Long.toString(ProcessHandle.current().pid())));
     if (spec.debugTasks()) {
       cmd.add("--debug-tasks");
     }

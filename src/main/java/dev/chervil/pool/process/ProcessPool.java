@@ -1,8 +1,12 @@
 package dev.chervil.pool.process;
 
+import dev.chervil.census.Census;
+import dev.chervil.census.CensusKeeper;
+import dev.chervil.census.CensusSnapshot;
 import dev.chervil.limits.Deadline;
 import dev.chervil.limits.DeadlineScheduler;
 import dev.chervil.os.ProcFs;
+import dev.chervil.os.ProcessTree;
 import dev.chervil.os.Subreaper;
 import dev.chervil.pool.ExecutionPool;
 import dev.chervil.pool.JobQueue;
@@ -15,9 +19,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +36,12 @@ import org.slf4j.LoggerFactory;
  * slot whose child is gone takes the spare at once and a new spare starts in the background. So
  * when idle the worker has {@link #expectedChildren()} = size + 1 children.
  *
- * <p>Threads: {@link #submit} from any thread; one thread per slot; limits on the shared {@link
- * DeadlineScheduler} thread; spare children start on a virtual thread.
+ * <p>Threads: {@link #submit} from any thread; one thread per slot; limits are timed on the {@link
+ * DeadlineScheduler} thread, and a hard kill (TERM, grace, KILL rounds) runs on a virtual thread of
+ * its own, so a slow kill never delays another slot's deadline; the spare starts on one platform
+ * thread that lives as long as the pool (a child's parent-death signal fires when the thread that
+ * spawned it ends); reaping and the census belong to the {@link Housekeeper}. No thread reads
+ * {@code /proc} per task (only {@code --max-memory-per-child} reads the child's RSS).
  *
  * <p>One class, longer than most, because its parts share one invariant: every child is owned by
  * exactly one slot, or is the spare, or has been released. Slots, spare and release are kept
@@ -42,18 +49,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProcessPool implements ExecutionPool {
   private static final Logger log = LoggerFactory.getLogger(ProcessPool.class);
-  private static final Duration KILL_GRACE = Duration.ofMillis(200);
+  static final Duration KILL_GRACE = Duration.ofMillis(200);
 
   private final PoolSpec spec;
   private final ChildLauncher launcher;
   private final Duration startTimeout;
+  private final Duration killGrace;
   private final int spares;
   private final DeadlineScheduler limits = new DeadlineScheduler("chervil-processes-limits");
   private final JobQueue jobs = new JobQueue("processes");
   private final List<Slot> slots = new CopyOnWriteArrayList<>();
   private final AtomicReference<ChildHandle> spare = new AtomicReference<>();
-  private final AtomicBoolean spareStarting = new AtomicBoolean();
-  private final Set<Long> releasedSessions = ConcurrentHashMap.newKeySet();
+  private final Semaphore spareWanted = new Semaphore(0);
+  private final CensusKeeper census = new CensusKeeper(this);
+  private final Housekeeper housekeeper = new Housekeeper(census);
+  private Thread spareStarter; // null when spares == 0
 
   public ProcessPool(PoolSpec spec) {
     this(spec, 1, Duration.ofSeconds(60), List.of());
@@ -65,9 +75,16 @@ public final class ProcessPool implements ExecutionPool {
    * @param jvmFlags extra flags for the child JVMs
    */
   public ProcessPool(PoolSpec spec, int spares, Duration startTimeout, List<String> jvmFlags) {
+    this(spec, spares, startTimeout, jvmFlags, KILL_GRACE);
+  }
+
+  /** As above, with the grace between SIGTERM and SIGKILL of a hard kill (tests lengthen it). */
+  ProcessPool(
+      PoolSpec spec, int spares, Duration startTimeout, List<String> jvmFlags, Duration killGrace) {
     this.spec = spec;
     this.spares = spares;
     this.startTimeout = startTimeout;
+    this.killGrace = killGrace;
     this.launcher = new ChildLauncher(spec, jvmFlags);
   }
 
@@ -95,12 +112,20 @@ public final class ProcessPool implements ExecutionPool {
       log.warn(
           "event=subreaper-unavailable reason=\"grandchildren of killed children go to init\"");
     }
+    housekeeper.start();
     for (int i = 1; i <= spec.size(); i++) {
       Slot slot = new Slot(i);
       slots.add(slot);
       slot.thread.start();
     }
-    refillSpare();
+    if (spares > 0) {
+      spareStarter =
+          Thread.ofPlatform()
+              .name("chervil-processes-spare")
+              .daemon(true)
+              .start(this::keepSpareReady);
+      refillSpare();
+    }
     log.info(
         "event=pool-started kind=processes size={} spares={} max_tasks_per_child={} max_memory_per_child={}",
         spec.size(),
@@ -133,8 +158,15 @@ public final class ProcessPool implements ExecutionPool {
     for (Slot slot : slots) {
       slot.abort();
     }
+    Thread starter = spareStarter;
+    if (starter != null) {
+      starter.interrupt(); // a spare still starting is killed and reaped by its own thread
+    }
     for (Slot slot : slots) {
       join(slot.thread);
+    }
+    if (starter != null) {
+      join(starter); // no child left behind: close() returns after the spare's start ended
     }
     ChildHandle last = spare.getAndSet(null);
     if (last != null) {
@@ -142,8 +174,8 @@ public final class ProcessPool implements ExecutionPool {
     }
     limits.close();
     jobs.failQueued();
-    awaitReleasedSessionsGone(Duration.ofSeconds(2));
-    log.info("event=pool-closed kind=processes orphans_left={}", releasedSessions.size());
+    int left = housekeeper.close(Duration.ofSeconds(2));
+    log.info("event=pool-closed kind=processes orphans_left={}", left);
   }
 
   @Override
@@ -162,10 +194,16 @@ public final class ProcessPool implements ExecutionPool {
     return pids;
   }
 
+  /** Released sessions with members left, as of the housekeeper's last sweep. No side effect. */
   @Override
   public Set<Long> releasedSessions() {
-    sweepReleasedSessions();
-    return Set.copyOf(releasedSessions);
+    return housekeeper.releasedSessions();
+  }
+
+  /** The census as last taken on a pool event or by the housekeeper's timer; no /proc read. */
+  @Override
+  public CensusSnapshot lastCensus() {
+    return census.latest();
   }
 
   @Override
@@ -185,68 +223,73 @@ public final class ProcessPool implements ExecutionPool {
     if (c != null) {
       release(c);
     }
-    return ChildHandle.start(launcher, startTimeout);
+    ChildHandle started = ChildHandle.start(launcher, startTimeout);
+    housekeeper.poolChanged();
+    return started;
   }
 
   private void refillSpare() {
-    if (spares == 0
-        || jobs.state() != JobQueue.State.RUNNING
-        || spare.get() != null
-        || !spareStarting.compareAndSet(false, true)) {
-      return;
+    if (spares > 0 && spareWanted.availablePermits() == 0) {
+      spareWanted.release();
     }
-    Thread.ofVirtual()
-        .name("chervil-processes-spare")
-        .start(
-            () -> {
-              try {
-                ChildHandle c = ChildHandle.start(launcher, startTimeout);
-                if (jobs.state() != JobQueue.State.RUNNING || !spare.compareAndSet(null, c)) {
-                  release(c);
-                }
-              } catch (ChildStartException e) {
-                log.warn("event=child-start-failed role=spare reason=\"{}\"", e.getMessage());
-              } finally {
-                spareStarting.set(false);
-              }
-            });
-  }
-
-  /** Reaps a child that is done with, and sweeps what its session left behind. */
-  private void release(ChildHandle c) {
-    releasedSessions.add(c.pid());
-    c.release(KILL_GRACE);
-    sweepReleasedSessions();
   }
 
   /**
-   * Reaps adopted grandchildren of released sessions and forgets sessions with nobody left, alive
-   * or zombie. What stays in the set is what the census reports as orphans.
+   * The spare starter's loop: whenever asked and no spare is there, starts one. An interrupt from
+   * close() ends a start in progress (the child is killed and reaped by ChildHandle.start) and the
+   * loop.
    */
-  private void sweepReleasedSessions() {
-    if (releasedSessions.isEmpty()) {
-      return;
-    }
-    Subreaper.reapAdopted(releasedSessions);
-    releasedSessions.removeIf(sid -> ProcFs.inSession(sid).isEmpty());
-  }
-
-  /**
-   * Released sessions were killed, but their members die and are re-parented to us a moment later;
-   * sweeping until they are gone means a closed pool leaves no zombie behind for the census.
-   */
-  private void awaitReleasedSessionsGone(Duration atMost) {
-    long deadline = System.nanoTime() + atMost.toNanos();
-    sweepReleasedSessions();
-    while (!releasedSessions.isEmpty() && System.nanoTime() < deadline) {
+  private void keepSpareReady() {
+    while (!jobs.isClosed()) {
       try {
-        Thread.sleep(10);
+        spareWanted.acquire();
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
         return;
       }
-      sweepReleasedSessions();
+      if (jobs.state() != JobQueue.State.RUNNING || spare.get() != null) {
+        continue;
+      }
+      try {
+        ChildHandle c = ChildHandle.start(launcher, startTimeout);
+        housekeeper.poolChanged();
+        if (jobs.state() != JobQueue.State.RUNNING || !spare.compareAndSet(null, c)) {
+          release(c);
+        }
+      } catch (ChildStartException e) {
+        if (jobs.isClosed()) {
+          return;
+        }
+        log.warn("event=child-start-failed role=spare reason=\"{}\"", e.getMessage());
+      }
     }
+  }
+
+  /** Reaps a child that is done with; the housekeeper sweeps what its session left behind. */
+  private void release(ChildHandle c) {
+    housekeeper.released(c.pid());
+    c.release(killGrace);
+    housekeeper.poolChanged();
+  }
+
+  /**
+   * Hard limit, on a virtual thread of its own (never the limit timer's): kills the child's session
+   * and logs it with a fresh census; the slot sees end of stream and settles the task.
+   */
+  private void hardKill(ChildHandle running, String id, Duration limit) {
+    ProcessTree.KillReport report = running.killForLimit(id, limit, killGrace);
+    if (report == null) {
+      return; // the task ended first, or the child was released
+    }
+    log.info(
+        "event=child-killed pid={} task={} limit_ms={} terminated={} killed={} took_ms={} {}",
+        running.pid(),
+        id,
+        limit.toMillis(),
+        report.terminated(),
+        report.killed(),
+        report.took().toMillis(),
+        Census.take(this).toLogFields());
+    housekeeper.poolChanged();
   }
 
   private static void join(Thread t) {
@@ -310,7 +353,7 @@ public final class ProcessPool implements ExecutionPool {
     void abort() {
       ChildHandle c = child;
       if (c != null) {
-        c.kill(KILL_GRACE);
+        c.kill(killGrace);
       }
       thread.interrupt();
     }
@@ -346,7 +389,10 @@ public final class ProcessPool implements ExecutionPool {
               ? null
               : limits.schedule(
                   request.limits().hard(),
-                  () -> running.killForLimit(id, request.limits().hard(), KILL_GRACE));
+                  () ->
+                      Thread.ofVirtual()
+                          .name("chervil-processes-kill")
+                          .start(() -> hardKill(running, id, request.limits().hard())));
       Outcome outcome = running.awaitOutcome();
       if (soft != null) {
         soft.cancel();
@@ -365,6 +411,7 @@ public final class ProcessPool implements ExecutionPool {
       }
       String why = running.describeExit();
       log.warn("event=child-lost pid={} task={} reason=\"{}\"", running.pid(), id, why);
+      housekeeper.poolChanged();
       return new Outcome.Lost(why);
     }
 

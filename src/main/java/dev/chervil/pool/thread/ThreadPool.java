@@ -1,5 +1,7 @@
 package dev.chervil.pool.thread;
 
+import dev.chervil.census.CensusKeeper;
+import dev.chervil.census.CensusSnapshot;
 import dev.chervil.limits.Deadline;
 import dev.chervil.limits.DeadlineScheduler;
 import dev.chervil.pool.ExecutionPool;
@@ -31,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * fire on the shared {@link DeadlineScheduler} thread. A task's future is completed by whichever
  * comes first, the slot (normal end) or the hard limit, under the slot's lock, so a hard kill is
  * recorded (thread abandoned) before anyone can see its outcome.
+ *
+ * <p>Nothing here reads {@code /proc} per task: the census ({@link #lastCensus()}) is taken when a
+ * thread is abandoned and every few seconds, on a virtual thread of the {@link CensusKeeper}.
  */
 public final class ThreadPool implements ExecutionPool {
   private static final Logger log = LoggerFactory.getLogger(ThreadPool.class);
@@ -44,6 +49,7 @@ public final class ThreadPool implements ExecutionPool {
   private final List<Slot> slots = new CopyOnWriteArrayList<>();
   private final Set<Thread> abandoned = ConcurrentHashMap.newKeySet();
   private final AtomicInteger threadIds = new AtomicInteger();
+  private final CensusKeeper census = new CensusKeeper(this);
 
   public ThreadPool(String kind, int size, boolean virtual, TaskRunner runner) {
     if (size < 1) {
@@ -75,6 +81,7 @@ public final class ThreadPool implements ExecutionPool {
     for (int i = 0; i < size; i++) {
       startSlot();
     }
+    census.start("chervil-census-" + kind, Duration.ofSeconds(5));
     log.info("event=pool-started kind={} size={} virtual={}", kind, size, virtual);
   }
 
@@ -110,6 +117,7 @@ public final class ThreadPool implements ExecutionPool {
       slot.giveUpIfRunning(); // ignored the interrupt: its outcome must still be settled
     }
     limits.close();
+    census.close();
     jobs.failQueued();
     log.info("event=pool-closed kind={} abandoned={}", kind, abandonedThreads());
   }
@@ -122,6 +130,12 @@ public final class ThreadPool implements ExecutionPool {
   @Override
   public Set<Long> releasedSessions() {
     return Set.of();
+  }
+
+  /** The census as last taken (on an abandoned thread, or every few seconds); no /proc read. */
+  @Override
+  public CensusSnapshot lastCensus() {
+    return census.latest();
   }
 
   @Override
@@ -229,6 +243,7 @@ public final class ThreadPool implements ExecutionPool {
       }
       slots.remove(this);
       thread.interrupt();
+      census.requestRefresh();
       log.warn(
           "event=thread-abandoned kind={} task={} thread={} reason=hard-time-limit",
           kind,

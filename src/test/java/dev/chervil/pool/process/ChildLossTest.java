@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chervil.os.Posix;
 import dev.chervil.task.Outcome;
+import dev.chervil.testing.LoggedProblems;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -57,6 +58,29 @@ class ChildLossTest extends ProcessPoolFixture {
     assertTrue(
         lost.reason().contains("exited with code 3") || lost.reason().contains("signal 9"),
         lost.reason());
+    assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
+    assertCensusAtBaseline();
+  }
+
+  /**
+   * Issue 11.7: the JVM prints its ExitOnOutOfMemoryError message to fd 1. Once fd 1 was the frame
+   * channel, and the loss read as stray output (and a child destroyed: "killed by signal 9"). Now
+   * fd 1 is stderr: the supervisor reads a clean end of stream and the exit code.
+   */
+  @Test
+  void anOutOfHeapChildsJvmMessageDoesNotReachTheFrameChannel() throws Exception {
+    Outcome.Lost lost;
+    List<String> problems;
+    try (LoggedProblems logged = LoggedProblems.watch()) {
+      lost =
+          assertInstanceOf(Outcome.Lost.class, run("chervil.debug.hog", List.of(4096), null, null));
+      problems = logged.lines();
+    }
+    assertTrue(lost.reason().contains("exited with code 3"), lost.reason());
+    assertTrue(
+        problems.stream()
+            .noneMatch(l -> l.contains("stray output") || l.contains("channel-broken")),
+        problems.toString());
     assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
     assertCensusAtBaseline();
   }

@@ -29,7 +29,11 @@ abstract class ProcessPoolFixture {
   CensusBaseline baseline;
 
   void startPool(PoolSpec spec) throws Exception {
-    pool = new ProcessPool(spec);
+    startPool(new ProcessPool(spec));
+  }
+
+  void startPool(ProcessPool unstarted) throws Exception {
+    pool = unstarted;
     pool.start();
     // Warm: every slot has run a task and the spare is up, so the baseline holds the steady state.
     for (int i = 0; i < SIZE * 2; i++) {

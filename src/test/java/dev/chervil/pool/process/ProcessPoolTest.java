@@ -22,6 +22,41 @@ class ProcessPoolTest extends ProcessPoolFixture {
     assertCensusAtBaseline();
   }
 
+  /** The message body as it arrived goes to the child as it is; the child binds from it. */
+  @Test
+  void theRawBodyIsWhatTheChildDecodesAndBinds() throws Exception {
+    startPool();
+    byte[] body =
+        "[[1, \"two\"], {}, {\"callbacks\": null, \"chain\": null}]"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // The decoded args say otherwise: the child must have used the body.
+    var request = request("chervil.debug.echo", List.of("not", "these"), null, null).withBody(body);
+    Outcome o = pool.submit(request).get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(List.of(1, "two"), ((Outcome.Ok) o).result());
+    var sleep = request("chervil.debug.sleep", List.of(), null, null);
+    byte[] kwargs =
+        "[[], {\"seconds\": 0.01}, {}]".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Outcome slept =
+        pool.submit(sleep.withBody(kwargs))
+            .get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(new Outcome.Ok(0.01), slept, "kwargs from the body are bound in the child");
+    assertCensusAtBaseline();
+  }
+
+  /** A result Jackson cannot write: the child stays up and the task is Celery's EncodeError. */
+  @Test
+  void aResultThatCannotBeEncodedIsAnEncodeErrorNotALostChild() throws Exception {
+    startPool();
+    var before = pool.ownedChildPids();
+    Outcome o = run("chervil.debug.unencodable", List.of(), null, null);
+    Outcome.Failed f = assertInstanceOf(Outcome.Failed.class, o);
+    assertEquals("EncodeError", f.error().type());
+    assertEquals("kombu.exceptions", f.error().module());
+    assertEquals(before, pool.ownedChildPids(), "no child was lost or replaced");
+    assertInstanceOf(Outcome.Ok.class, run("chervil.debug.noop", List.of(), null, null));
+    assertCensusAtBaseline();
+  }
+
   @Test
   void aFailingTaskReportsItsExceptionType() throws Exception {
     startPool();

@@ -145,6 +145,35 @@ class ThreadPoolTest {
     assertBackAtBaseline();
   }
 
+  /** Celery stores a result its serializer refuses as a FAILURE with kombu's EncodeError. */
+  @Test
+  void aResultJacksonCannotWriteIsAnEncodeErrorFailure() throws Exception {
+    Outcome outcome =
+        pool.submit(request("chervil.debug.unencodable", List.of(), null, null)).get(5, SECONDS);
+    Outcome.Failed failed = assertInstanceOf(Outcome.Failed.class, outcome);
+    assertEquals("EncodeError", failed.error().type());
+    assertEquals("kombu.exceptions", failed.error().module());
+    assertEquals(
+        "EncodeError", failed.error().toMeta().get("exc_type"), "as Celery's result meta names it");
+    assertEquals(
+        new Outcome.Ok(List.of(1, "two")),
+        pool.submit(request("chervil.debug.echo", List.of(1, "two"), null, null)).get(5, SECONDS),
+        "an encodable result is still a success");
+    assertBackAtBaseline();
+  }
+
+  /** The kept census follows pool events without a per-task /proc read: here, an abandon. */
+  @Test
+  void theKeptCensusIsTakenWhenAThreadIsAbandoned() throws Exception {
+    assertEquals(0, pool.lastCensus().abandoned());
+    Outcome outcome =
+        pool.submit(request("chervil.debug.spin", List.of(1.5), null, 0.2)).get(10, SECONDS);
+    assertInstanceOf(Outcome.HardKilled.class, outcome);
+    await().atMost(1, SECONDS).until(() -> pool.lastCensus().abandoned() == 1);
+    await().atMost(10, SECONDS).until(() -> pool.abandonedThreads() == 0);
+    assertBackAtBaseline();
+  }
+
   @Test
   void failingTaskCarriesTypeAndMessage() throws Exception {
     Outcome outcome =
