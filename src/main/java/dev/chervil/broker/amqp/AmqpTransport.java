@@ -5,6 +5,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.impl.recovery.RecordedBinding;
+import com.rabbitmq.client.impl.recovery.RecordedConsumer;
 import com.rabbitmq.client.impl.recovery.RecordedExchange;
 import com.rabbitmq.client.impl.recovery.RecordedQueue;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
@@ -116,7 +117,8 @@ public final class AmqpTransport implements Transport {
       c = connection;
     }
     AmqpSubscription sub =
-        AmqpSubscription.start(c, queue, prefetch, handler, subscriptions::remove);
+        AmqpSubscription.start(
+            c, threads.keeper(), queue, prefetch, handler, subscriptions::remove);
     subscriptions.add(sub);
     return sub;
   }
@@ -181,7 +183,7 @@ public final class AmqpTransport implements Transport {
     f.setTopologyRecoveryEnabled(true);
     f.setNetworkRecoveryInterval(options.recoveryInterval().toMillis());
     f.setThreadFactory(owned.factory());
-    f.setTopologyRecoveryFilter(new ConsumersOnly());
+    f.setTopologyRecoveryFilter(new ForeignConsumersOnly());
     return f;
   }
 
@@ -210,15 +212,18 @@ public final class AmqpTransport implements Transport {
               @Override
               public void handleRecovery(Recoverable recoverable) {
                 log.info("event=connection-recovered broker={}", url);
+                // amqp-client re-opened the channels; each subscription consumes again itself.
+                subscriptions.forEach(AmqpSubscription::connectionRecovered);
               }
             });
   }
 
   /**
    * Leaves declarations to {@link AmqpTopology#redeclareAll()}: amqp-client would replay them on
-   * the throwaway channels that made them, which are closed by then.
+   * the throwaway channels that made them, which are closed by then. Consumers of subscriptions are
+   * left out too; other consumers amqp-client recovers as usual.
    */
-  private static final class ConsumersOnly implements TopologyRecoveryFilter {
+  private static final class ForeignConsumersOnly implements TopologyRecoveryFilter {
     @Override
     public boolean filterExchange(RecordedExchange recordedExchange) {
       return false;
@@ -232,6 +237,12 @@ public final class AmqpTransport implements Transport {
     @Override
     public boolean filterBinding(RecordedBinding recordedBinding) {
       return false;
+    }
+
+    /** A subscription re-consumes itself ({@link AmqpSubscription#connectionRecovered()}). */
+    @Override
+    public boolean filterConsumer(RecordedConsumer recordedConsumer) {
+      return !recordedConsumer.getConsumerTag().startsWith(AmqpSubscription.TAG_PREFIX);
     }
   }
 }
