@@ -347,7 +347,7 @@ final class AmqpSubscription implements Subscription {
           queue,
           attempts,
           delay,
-          e.getMessage());
+          e.getMessage() == null ? e.toString() : e.getMessage());
       onKeeper(this::restore, delay);
     }
   }
