@@ -19,6 +19,7 @@ import dev.chervil.protocol.WireMessage;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -30,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>One connection with automatic recovery: after a broker restart or a dropped connection it
  * reconnects every {@link AmqpOptions#recoveryInterval()}, redeclares what this transport declared
  * ({@link AmqpTopology}) and lets amqp-client re-register every consumer with its prefetch.
- * Publishing uses a dedicated confirm channel ({@link AmqpPublisher}); each subscription has its
- * own channel ({@link AmqpSubscription}). All threads amqp-client starts belong to {@link
- * AmqpThreads} and are gone after {@link #close()}.
+ * Publishing uses a dedicated channel with asynchronous confirms ({@link AmqpPublisher}); each
+ * subscription has its own channel ({@link AmqpSubscription}). All threads amqp-client starts
+ * belong to {@link AmqpThreads} and are gone after {@link #close()}.
  */
 public final class AmqpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
@@ -88,7 +89,7 @@ public final class AmqpTransport implements Transport {
     }
     threads = owned;
     topology = new AmqpTopology(connection);
-    publisher = new AmqpPublisher(connection, options.confirmTimeout());
+    publisher = new AmqpPublisher(connection, options.confirmTimeout(), owned.keeper());
     watchConnection();
     state = State.STARTED;
     log.info("event=connected broker={} connection={}", url, options.connectionName());
@@ -107,6 +108,23 @@ public final class AmqpTransport implements Transport {
       p = publisher;
     }
     p.publish(exchange, routingKey, message);
+  }
+
+  /**
+   * Publishes without waiting for the confirm; the future fails (logged with the task id) on a
+   * nack, after {@link AmqpOptions#confirmTimeout()} or when the channel is lost. Many may be
+   * outstanding at once. Dependent stages that block must be attached asynchronously: the future
+   * completes on amqp-client's connection thread.
+   */
+  @Override
+  public CompletableFuture<Void> publishAsync(
+      String exchange, String routingKey, WireMessage message) {
+    AmqpPublisher p;
+    synchronized (this) {
+      started();
+      p = publisher;
+    }
+    return p.publishAsync(exchange, routingKey, message);
   }
 
   @Override
