@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chervil.protocol.MessageProperties;
 import dev.chervil.protocol.WireMessage;
+import dev.chervil.testing.LoggedProblems;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -300,20 +301,25 @@ public abstract class TransportContractTest {
   }
 
   @Test
-  void redeclaringWithADifferentDeadLetterExchangeFailsNamingQueueAndArgument() {
+  void redeclaringWithADifferentArgumentWarnsNamingQueueAndArgumentAndUsesTheQueueAsItIs() {
     Transport t = started();
     t.declareQueue(QueueSpec.durable(queue));
     String dlx = "chervil.test.dlx." + UUID.randomUUID();
     exchangesToDelete.add(dlx);
     queuesToDelete.add(queue + ".dead");
 
-    TransportException e =
-        assertThrows(
-            TransportException.class, () -> t.declareQueue(new QueueSpec(queue, true, dlx)));
+    try (LoggedProblems problems = LoggedProblems.watch()) {
+      t.declareQueue(new QueueSpec(queue, true, dlx)); // no exception: the queue can be consumed
 
-    assertTrue(e.getMessage().contains("'" + queue + "'"), e.getMessage());
-    assertTrue(e.getMessage().contains("x-dead-letter-exchange"), e.getMessage());
-    t.declareQueue(QueueSpec.durable(queue)); // the same declaration still works
+      assertTrue(
+          problems.lines().stream()
+              .anyMatch(
+                  l ->
+                      l.contains("event=queue-declare-mismatch")
+                          && l.contains("queue=" + queue)
+                          && l.contains("x-dead-letter-exchange")),
+          () -> "a WARN names the queue and the argument: " + problems.lines());
+    }
     List<Delivery> got = new CopyOnWriteArrayList<>();
     t.consume(queue, 1, got::add);
     t.publish("", queue, message("still-fine"));
