@@ -468,6 +468,9 @@ final class AmqpSubscription implements Subscription {
                 deliveryTag,
                 AmqpProperties.fromAmqp(properties, body),
                 envelope.isRedeliver());
+        if (envelope.isRedeliver()) {
+          logRedelivery(delivery);
+        }
         handler.handle(delivery);
       } catch (
           Throwable e) { // NOPMD: nothing may escape into amqp-client, which closes the channel
@@ -484,6 +487,15 @@ final class AmqpSubscription implements Subscription {
           rejectUnread(this, deliveryTag);
         }
       }
+    }
+
+    /** Quorum queues count deliveries; past {@code x-delivery-limit} the broker dead-letters. */
+    private void logRedelivery(AmqpDelivery d) {
+      log.info(
+          "event=redelivered queue={} taskId={} deliveryCount={}",
+          queue,
+          d.taskId(),
+          d.message().headers().get("x-delivery-count"));
     }
 
     @Override
