@@ -15,9 +15,11 @@ import dev.chervil.testing.LoggedProblems;
 import dev.chervil.testing.OwnRabbitMq;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -185,6 +187,31 @@ class AmqpChannelFaultTest {
     copies.forEach(Delivery::ack);
 
     await().atMost(WAIT).until(() -> queueStats().equals("0\t0\t1"));
+  }
+
+  @Test
+  void publishesOutstandingWhenTheConnectionDropsFailOrConfirmNoneHangs() {
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      futures.add(transport.publishAsync("", queue, message("p" + i)));
+      if (i == 200) {
+        node.closeAllConnections("chervil test: drop under publish");
+      }
+    }
+    // Each future settles: confirmed, or failed with the channel (or at the latest by the sweep).
+    await().atMost(WAIT).until(() -> futures.stream().allMatch(CompletableFuture::isDone));
+    long confirmed = futures.stream().filter(f -> !f.isCompletedExceptionally()).count();
+    assertTrue(confirmed >= 1, "the ones confirmed before the drop");
+
+    // Once the connection is back, publishing works again.
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .until(
+            () -> {
+              transport.publish("", queue, message("after"));
+              return true;
+            });
   }
 
   /** messages_ready, messages_unacknowledged, consumers of the test's queue. */
