@@ -75,6 +75,17 @@ public interface Transport extends AutoCloseable {
     throw new UnsupportedOperationException(getClass().getSimpleName() + ": consumeNoAck");
   }
 
+  /**
+   * Publishes {@code message} so it reaches the queue bound with {@code routingKey} after {@code
+   * delay} without any worker holding it (RabbitMQ: Celery 5.5's native delayed delivery), and
+   * returns once the broker has it. Not every transport can.
+   *
+   * @throws UnsupportedOperationException where the broker has no delayed delivery
+   */
+  default void publishDelayed(java.time.Duration delay, String routingKey, WireMessage message) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + ": publishDelayed");
+  }
+
   /** Whether the broker can dead-letter rejected messages (a DLX configured on the queue). */
   boolean supportsDeadLettering();
 

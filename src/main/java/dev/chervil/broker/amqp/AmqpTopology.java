@@ -40,6 +40,7 @@ final class AmqpTopology {
   private final Map<String, Boolean> replyQueues = new LinkedHashMap<>(); // guarded by this
   // Queues that exist with other arguments than ours: redeclared passively after a reconnect.
   private final java.util.Set<String> passive = new java.util.HashSet<>(); // guarded by this
+  private String delayedType; // guarded by this; non-null once the delay levels are declared
 
   AmqpTopology(Connection connection) {
     this.connection = connection;
@@ -100,8 +101,48 @@ final class AmqpTopology {
     return name;
   }
 
+  /**
+   * Declares the delayed-delivery levels (once per connection) and binds {@code queue} to their
+   * exit. A level that exists with other arguments (a Python worker declared them classic, or
+   * another type) is used as it is, as a queue mismatch is.
+   */
+  void declareDelayed(String queue, String routingKey, String queueType) {
+    boolean levels;
+    synchronized (this) {
+      levels = delayedType == null;
+    }
+    if (levels) {
+      try {
+        withChannel(
+            "declare delayed-delivery levels", ch -> DelayedDelivery.declare(ch, queueType));
+        log.info("event=delayed-delivery-declared queueType={}", queueType);
+      } catch (TransportException e) {
+        Mismatch m = Mismatch.of(e);
+        if (m == null) {
+          throw e;
+        }
+        log.warn(
+            "event=delayed-delivery-mismatch argument={} action=use-existing broker=\"{}\"",
+            m.argument(),
+            m.replyText());
+      }
+      synchronized (this) {
+        delayedType = queueType;
+      }
+    }
+    withChannel(
+        "bind queue '" + queue + "' to " + DelayedDelivery.DELIVERY_EXCHANGE,
+        ch -> DelayedDelivery.bindQueue(ch, queue, routingKey));
+  }
+
+  /** Forgets the delayed-delivery levels so the next delayed publish declares them again. */
+  synchronized void forgetDelayed() {
+    delayedType = null;
+  }
+
   /** Replays every declaration; failures are logged per queue, never thrown. */
   void redeclareAll() {
+    forgetDelayed(); // the broker may have lost them (a new node): redeclared on next use
     Map<String, QueueSpec> specs;
     Iterable<String> replies;
     java.util.Set<String> asIs;
