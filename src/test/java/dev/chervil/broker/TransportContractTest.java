@@ -163,6 +163,41 @@ public abstract class TransportContractTest {
     await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> got.size() == 3);
   }
 
+  /**
+   * A prefetch change counts what is already held (on AMQP the limit is per consumer, so the
+   * transport re-consumes with the room left), and the window fills up to the new count as the
+   * deliveries held under the old one settle, never beyond it.
+   */
+  @Test
+  void afterAPrefetchChangeTheWindowRefillsToTheNewCountAndNeverExceedsIt() {
+    Transport t = started();
+    t.declareQueue(QueueSpec.durable(queue));
+    for (int i = 0; i < 10; i++) {
+      t.publish("", queue, message("m" + i));
+    }
+    List<Delivery> got = new CopyOnWriteArrayList<>();
+    Subscription sub = t.consume(queue, 2, got::add);
+    await().atMost(WAIT).until(() -> got.size() == 2);
+
+    sub.prefetch(3);
+    await().atMost(WAIT).until(() -> got.size() == 3);
+    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> got.size() == 3);
+
+    got.get(0).ack();
+    got.get(1).ack(); // the two held under the old limit: room for two more, not more
+    await().atMost(WAIT).until(() -> got.size() == 5);
+    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> got.size() == 5);
+
+    sub.prefetch(1); // 3 unacked now: nothing new until only none are left
+    got.get(2).ack();
+    got.get(3).ack();
+    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> got.size() == 5);
+    got.get(4).ack();
+    await().atMost(WAIT).until(() -> got.size() == 6);
+    await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> got.size() == 6);
+    assertEquals(List.of("m0", "m1", "m2", "m3", "m4", "m5"), bodies(got));
+  }
+
   @Test
   void rejectWithRequeueRedeliversWithTheRedeliveredFlag() {
     Transport t = started();
