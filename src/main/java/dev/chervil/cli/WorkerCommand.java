@@ -1,6 +1,7 @@
 package dev.chervil.cli;
 
 import dev.chervil.Chervil;
+import dev.chervil.broker.amqp.QueueArguments;
 import dev.chervil.limits.TimeLimits;
 import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
@@ -71,6 +72,26 @@ final class WorkerCommand implements Callable<Integer> {
               + " ${DEFAULT-VALUE}.")
   String logLevel;
 
+  @Option(
+      names = "--max-priority",
+      description =
+          "Declare the queues with x-max-priority N (Celery's task_queue_max_priority), 1-255.")
+  Integer maxPriority;
+
+  @Option(
+      names = "--queue-type",
+      description =
+          "classic or quorum: x-queue-type, as Celery 5.5's task_default_queue_type declares it."
+              + " Consumers use per-consumer prefetch only.")
+  String queueType;
+
+  @Option(
+      names = "--delivery-limit",
+      description =
+          "Quorum queues: declare x-delivery-limit N (the Python app must declare the same, or"
+              + " set it by policy); with --dead-letter-exchange a poison message ends there.")
+  Integer deliveryLimit;
+
   @Override
   public Integer call() throws Exception {
     LogLevel.set(logLevel); // before the first logger exists: slf4j-simple reads it once
@@ -82,7 +103,8 @@ final class WorkerCommand implements Callable<Integer> {
             rejectOnWorkerLost,
             TimeLimits.ofSeconds(softTimeLimit, timeLimit),
             deadLetterExchange,
-            warmTimeout());
+            warmTimeout(),
+            QueueArguments.of(queueType, maxPriority, deliveryLimit));
     Worker worker =
         Chervil.worker(connection.broker, connection.backendUrl(), poolOptions.toSpec(), config);
     ShutdownSignals signals = new ShutdownSignals(worker, config.drainTimeout());

@@ -36,6 +36,7 @@ public final class TaskCall {
   private Double softSeconds;
   private Double hardSeconds;
   private boolean ignoreResult;
+  private Integer priority;
 
   TaskCall(ChervilClient client, String name) {
     this.client = client;
@@ -152,6 +153,18 @@ public final class TaskCall {
     return queue;
   }
 
+  /**
+   * The message's AMQP priority (Celery's {@code priority=}): on a queue declared with {@code
+   * x-max-priority} higher values are delivered first; elsewhere it is ignored by the broker.
+   */
+  public TaskCall priority(int p) {
+    if (p < 0 || p > 255) {
+      throw new IllegalArgumentException("priority must be between 0 and 255, was " + p);
+    }
+    priority = p;
+    return this;
+  }
+
   public TaskCall ignoreResult(boolean v) {
     ignoreResult = v;
     return this;
@@ -173,11 +186,21 @@ public final class TaskCall {
             .origin("java@" + ProcessHandle.current().pid())
             .build();
     return new TaskMessage(
-        headers,
-        args,
-        kwargs,
-        new Embed(links, errorLinks, chain, chordBody),
-        MessageProperties.json(id, ignoreResult ? null : client.replyTo()));
+        headers, args, kwargs, new Embed(links, errorLinks, chain, chordBody), properties());
+  }
+
+  private MessageProperties properties() {
+    MessageProperties json = MessageProperties.json(id, ignoreResult ? null : client.replyTo());
+    return priority == null
+        ? json
+        : new MessageProperties(
+            json.contentType(),
+            json.contentEncoding(),
+            json.correlationId(),
+            json.replyTo(),
+            json.deliveryMode(),
+            priority,
+            json.expiration());
   }
 
   public AsyncResult send() {

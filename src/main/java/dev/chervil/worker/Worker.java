@@ -2,7 +2,6 @@ package dev.chervil.worker;
 
 import dev.chervil.backend.ResultBackend;
 import dev.chervil.broker.Delivery;
-import dev.chervil.broker.QueueSpec;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
 import dev.chervil.pool.ExecutionPool;
@@ -80,7 +79,7 @@ public final class Worker implements AutoCloseable {
     pool.start();
     int prefetch = pool.size() * config.prefetchMultiplier();
     for (String queue : config.queues()) {
-      transport.declareQueue(new QueueSpec(queue, true, config.deadLetterExchange()));
+      transport.declareQueue(config.queueSpec(queue));
       subscriptions.put(queue, transport.consume(queue, prefetch, this::onDelivery));
     }
     state = State.RUNNING;

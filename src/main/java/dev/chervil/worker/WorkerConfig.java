@@ -1,8 +1,10 @@
 package dev.chervil.worker;
 
+import dev.chervil.broker.QueueSpec;
 import dev.chervil.limits.TimeLimits;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a worker consumes and settles. Concurrency is the pool's size; the broker prefetch is {@code
@@ -13,6 +15,8 @@ import java.util.List;
  * @param rejectOnWorkerLost with acks_late, requeue a task whose process died instead of failing it
  *     with WorkerLostError (Celery's {@code task_reject_on_worker_lost})
  * @param deadLetterExchange where rejected messages go, declared with the queues; null for none
+ * @param queueArguments broker arguments every consumed queue is declared with ({@code
+ *     x-max-priority}, {@code x-queue-type}, {@code x-delivery-limit}); see {@link #queueSpec}
  */
 public record WorkerConfig(
     List<String> queues,
@@ -21,9 +25,30 @@ public record WorkerConfig(
     boolean rejectOnWorkerLost,
     TimeLimits defaultLimits,
     String deadLetterExchange,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    Map<String, Object> queueArguments) {
+
+  public WorkerConfig(
+      List<String> queues,
+      int prefetchMultiplier,
+      boolean acksLate,
+      boolean rejectOnWorkerLost,
+      TimeLimits defaultLimits,
+      String deadLetterExchange,
+      Duration drainTimeout) {
+    this(
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        deadLetterExchange,
+        drainTimeout,
+        Map.of());
+  }
 
   public WorkerConfig {
+    queueArguments = queueArguments == null ? Map.of() : Map.copyOf(queueArguments);
     queues = List.copyOf(queues == null || queues.isEmpty() ? List.of("celery") : queues);
     if (prefetchMultiplier < 1) {
       throw new IllegalArgumentException(
@@ -46,7 +71,8 @@ public record WorkerConfig(
         rejectOnWorkerLost,
         defaultLimits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        queueArguments);
   }
 
   public WorkerConfig withAcksLate(boolean late, boolean rejectLost) {
@@ -57,7 +83,8 @@ public record WorkerConfig(
         rejectLost,
         defaultLimits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        queueArguments);
   }
 
   public WorkerConfig withDefaultLimits(TimeLimits limits) {
@@ -68,11 +95,36 @@ public record WorkerConfig(
         rejectOnWorkerLost,
         limits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        queueArguments);
   }
 
   public WorkerConfig withDeadLetterExchange(String dlx) {
     return new WorkerConfig(
-        queues, prefetchMultiplier, acksLate, rejectOnWorkerLost, defaultLimits, dlx, drainTimeout);
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        dlx,
+        drainTimeout,
+        queueArguments);
+  }
+
+  public WorkerConfig withQueueArguments(Map<String, Object> args) {
+    return new WorkerConfig(
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        deadLetterExchange,
+        drainTimeout,
+        args);
+  }
+
+  /** How the worker declares {@code queue}: durable, this dead-letter exchange and arguments. */
+  public QueueSpec queueSpec(String queue) {
+    return new QueueSpec(queue, true, deadLetterExchange).withArguments(queueArguments);
   }
 }

@@ -15,21 +15,21 @@ final class AmqpDelivery implements Delivery {
   private static final Logger log = LoggerFactory.getLogger(AmqpDelivery.class);
 
   private final AmqpSubscription subscription;
+  private final AmqpSubscription.Receiver receiver;
   private final long deliveryTag;
-  private final long channelGeneration;
   private final WireMessage message;
   private final boolean redelivered;
   private final AtomicBoolean settled = new AtomicBoolean();
 
   AmqpDelivery(
       AmqpSubscription subscription,
+      AmqpSubscription.Receiver receiver,
       long deliveryTag,
-      long channelGeneration,
       WireMessage message,
       boolean redelivered) {
     this.subscription = subscription;
+    this.receiver = receiver;
     this.deliveryTag = deliveryTag;
-    this.channelGeneration = channelGeneration;
     this.message = message;
     this.redelivered = redelivered;
   }
@@ -63,15 +63,35 @@ final class AmqpDelivery implements Delivery {
     }
   }
 
+  /** True once the channel it arrived on has closed: settling is then a logged no-op. */
+  @Override
+  public boolean isStale() {
+    return subscription.isStale(this);
+  }
+
+  /** The handler failed before settling: reject without requeue, silently if already settled. */
+  void rejectIfUnsettled() {
+    if (settled.compareAndSet(false, true)) {
+      subscription.settle(this, false, false);
+    }
+  }
+
   long deliveryTag() {
     return deliveryTag;
   }
 
-  long channelGeneration() {
-    return channelGeneration;
+  AmqpSubscription.Receiver receiver() {
+    return receiver;
   }
 
-  String correlationId() {
+  /**
+   * The task id: protocol 2's {@code id} header, else the correlation id (protocol 1 / replies).
+   */
+  String taskId() {
+    Object id = message.headers().get("id");
+    if (id != null) {
+      return id.toString();
+    }
     return message.properties() == null ? null : message.properties().correlationId();
   }
 
@@ -80,11 +100,11 @@ final class AmqpDelivery implements Delivery {
       return true;
     }
     log.warn(
-        "event=settle-ignored reason=already-settled action={} queue={} deliveryTag={} correlationId={}",
+        "event=settle-ignored reason=already-settled action={} queue={} deliveryTag={} taskId={}",
         action,
         queue(),
         deliveryTag,
-        correlationId());
+        taskId());
     return false;
   }
 }

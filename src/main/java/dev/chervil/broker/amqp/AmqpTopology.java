@@ -38,21 +38,53 @@ final class AmqpTopology {
   private final Connection connection;
   private final Map<String, QueueSpec> queues = new LinkedHashMap<>(); // guarded by this
   private final Map<String, Boolean> replyQueues = new LinkedHashMap<>(); // guarded by this
+  // Queues that exist with other arguments than ours: redeclared passively after a reconnect.
+  private final java.util.Set<String> passive = new java.util.HashSet<>(); // guarded by this
+  private String delayedType; // guarded by this; non-null once the delay levels are declared
 
   AmqpTopology(Connection connection) {
     this.connection = connection;
   }
 
+  /**
+   * Declares {@code spec}. When the queue already exists with other arguments (RabbitMQ's 406
+   * PRECONDITION_FAILED, e.g. a Python app declared it with {@code x-max-priority}), logs which
+   * argument differs and how to fix it, and uses the existing queue as it is (passive declare and
+   * bind) rather than failing: it can be consumed, just not with our arguments.
+   */
   void declare(QueueSpec spec) {
-    withChannel("declare queue '" + spec.name() + "'", ch -> declareOn(ch, spec));
+    try {
+      withChannel("declare queue '" + spec.name() + "'", ch -> declareOn(ch, spec));
+    } catch (TransportException e) {
+      Mismatch m = Mismatch.of(e);
+      if (m == null || !m.isQueue(spec.name())) {
+        throw e;
+      }
+      log.warn(
+          "event=queue-declare-mismatch queue={} argument={} action=use-existing-queue fix=\"{}\""
+              + " broker=\"{}\"",
+          spec.name(),
+          m.argument(),
+          m.fix(spec.name()),
+          m.replyText());
+      withChannel(
+          "passively declare queue '" + spec.name() + "'", ch -> declarePassiveOn(ch, spec));
+      synchronized (this) {
+        queues.put(spec.name(), spec);
+        passive.add(spec.name());
+      }
+      return;
+    }
     synchronized (this) {
       queues.put(spec.name(), spec);
+      passive.remove(spec.name());
     }
     log.info(
-        "event=queue-declared queue={} durable={} deadLetterExchange={}",
+        "event=queue-declared queue={} durable={} deadLetterExchange={} arguments={}",
         spec.name(),
         spec.durable(),
-        spec.deadLetterExchange());
+        spec.deadLetterExchange(),
+        spec.arguments());
   }
 
   /**
@@ -69,15 +101,65 @@ final class AmqpTopology {
     return name;
   }
 
+  /**
+   * Declares the delayed-delivery levels (once per connection) and binds {@code queue} to their
+   * exit. A level that exists with other arguments (a Python worker declared them classic, or
+   * another type) is used as it is, as a queue mismatch is.
+   */
+  void declareDelayed(String queue, String routingKey, String queueType) {
+    boolean levels;
+    synchronized (this) {
+      levels = delayedType == null;
+    }
+    if (levels) {
+      try {
+        withChannel(
+            "declare delayed-delivery levels", ch -> DelayedDelivery.declare(ch, queueType));
+        log.info("event=delayed-delivery-declared queueType={}", queueType);
+      } catch (TransportException e) {
+        Mismatch m = Mismatch.of(e);
+        if (m == null) {
+          throw e;
+        }
+        log.warn(
+            "event=delayed-delivery-mismatch argument={} action=use-existing broker=\"{}\"",
+            m.argument(),
+            m.replyText());
+      }
+      synchronized (this) {
+        delayedType = queueType;
+      }
+    }
+    withChannel(
+        "bind queue '" + queue + "' to " + DelayedDelivery.DELIVERY_EXCHANGE,
+        ch -> DelayedDelivery.bindQueue(ch, queue, routingKey));
+  }
+
+  /** Forgets the delayed-delivery levels so the next delayed publish declares them again. */
+  synchronized void forgetDelayed() {
+    delayedType = null;
+  }
+
   /** Replays every declaration; failures are logged per queue, never thrown. */
   void redeclareAll() {
+    forgetDelayed(); // the broker may have lost them (a new node): redeclared on next use
     Map<String, QueueSpec> specs;
     Iterable<String> replies;
+    java.util.Set<String> asIs;
     synchronized (this) {
       specs = new LinkedHashMap<>(queues);
       replies = new java.util.ArrayList<>(replyQueues.keySet());
+      asIs = new java.util.HashSet<>(passive);
     }
-    specs.values().forEach(spec -> redeclare(spec.name(), ch -> declareOn(ch, spec)));
+    specs
+        .values()
+        .forEach(
+            spec ->
+                redeclare(
+                    spec.name(),
+                    asIs.contains(spec.name())
+                        ? ch -> declarePassiveOn(ch, spec)
+                        : ch -> declareOn(ch, spec)));
     replies.forEach(name -> redeclare(name, ch -> declareReplyOn(ch, name)));
   }
 
@@ -91,7 +173,7 @@ final class AmqpTopology {
   }
 
   private static void declareOn(Channel ch, QueueSpec spec) throws IOException {
-    Map<String, Object> args = new HashMap<>();
+    Map<String, Object> args = new HashMap<>(spec.arguments());
     String dlx = spec.deadLetterExchange();
     if (dlx != null && !dlx.isBlank()) {
       // Direct, and the dead queue bound with the queue's name: dead-lettering keeps the original
@@ -103,7 +185,19 @@ final class AmqpTopology {
       args.put("x-dead-letter-exchange", dlx);
     }
     ch.exchangeDeclare(spec.name(), BuiltinExchangeType.DIRECT, spec.durable());
-    ch.queueDeclare(spec.name(), spec.durable(), false, false, args.isEmpty() ? null : args);
+    ch.queueDeclare(
+        spec.name(),
+        spec.durable(),
+        spec.exclusive(),
+        spec.autoDelete(),
+        args.isEmpty() ? null : args);
+    ch.queueBind(spec.name(), spec.name(), spec.name());
+  }
+
+  /** The queue exists with arguments of its own: use it as it is, bound as kombu binds it. */
+  private static void declarePassiveOn(Channel ch, QueueSpec spec) throws IOException {
+    ch.queueDeclarePassive(spec.name());
+    ch.exchangeDeclare(spec.name(), BuiltinExchangeType.DIRECT, spec.durable());
     ch.queueBind(spec.name(), spec.name(), spec.name());
   }
 
@@ -144,7 +238,9 @@ final class AmqpTopology {
                   + m.group(3)
                   + "' already exists with a different '"
                   + m.group(1)
-                  + "'; delete it or declare it the same way (broker: "
+                  + "'; "
+                  + Mismatch.fixFor(m.group(1), m.group(3))
+                  + " (broker: "
                   + close.getReplyText()
                   + ")",
               e);
@@ -166,6 +262,47 @@ final class AmqpTopology {
           "event=channel-close-failed channel={} reason=\"{}\"",
           ch.getChannelNumber(),
           e.toString());
+    }
+  }
+
+  /** A 406 PRECONDITION_FAILED "inequivalent arg" of a declaration, parsed. */
+  record Mismatch(String argument, String kind, String name, String replyText) {
+    static Mismatch of(Exception e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof ShutdownSignalException s
+            && s.getReason() instanceof AMQP.Channel.Close close
+            && close.getReplyCode() == AMQP.PRECONDITION_FAILED) {
+          Matcher m = INEQUIVALENT.matcher(close.getReplyText());
+          return m.find()
+              ? new Mismatch(m.group(1), m.group(2), m.group(3), close.getReplyText())
+              : null;
+        }
+      }
+      return null;
+    }
+
+    boolean isQueue(String queue) {
+      return kind.equals("queue") && name.equals(queue);
+    }
+
+    String fix(String queue) {
+      return fixFor(argument, queue);
+    }
+
+    static String fixFor(String argument, String queue) {
+      String how =
+          switch (argument) {
+            case "x-max-priority" ->
+                "give the worker the same --max-priority (QueueSpec arguments x-max-priority) as"
+                    + " the app that declared it (Celery: task_queue_max_priority)";
+            case "x-queue-type" ->
+                "give the worker the same --queue-type (QueueSpec arguments x-queue-type) as the"
+                    + " app that declared it (Celery 5.5: task_default_queue_type)";
+            case "x-dead-letter-exchange", "x-dead-letter-routing-key" ->
+                "give the worker the same --dead-letter-exchange as the queue has";
+            default -> "declare it with the same '" + argument + "' as the app that declared it";
+          };
+      return how + ", or delete it (rabbitmqctl delete_queue " + queue + ") to redeclare it";
     }
   }
 

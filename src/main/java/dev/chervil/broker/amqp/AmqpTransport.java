@@ -5,6 +5,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.impl.recovery.RecordedBinding;
+import com.rabbitmq.client.impl.recovery.RecordedConsumer;
 import com.rabbitmq.client.impl.recovery.RecordedExchange;
 import com.rabbitmq.client.impl.recovery.RecordedQueue;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
@@ -16,8 +17,10 @@ import dev.chervil.broker.Transport;
 import dev.chervil.broker.TransportException;
 import dev.chervil.protocol.WireMessage;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -29,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * <p>One connection with automatic recovery: after a broker restart or a dropped connection it
  * reconnects every {@link AmqpOptions#recoveryInterval()}, redeclares what this transport declared
  * ({@link AmqpTopology}) and lets amqp-client re-register every consumer with its prefetch.
- * Publishing uses a dedicated confirm channel ({@link AmqpPublisher}); each subscription has its
- * own channel ({@link AmqpSubscription}). All threads amqp-client starts belong to {@link
- * AmqpThreads} and are gone after {@link #close()}.
+ * Publishing uses a dedicated channel with asynchronous confirms ({@link AmqpPublisher}); each
+ * subscription has its own channel ({@link AmqpSubscription}). All threads amqp-client starts
+ * belong to {@link AmqpThreads} and are gone after {@link #close()}.
  */
 public final class AmqpTransport implements Transport {
   private static final Logger log = LoggerFactory.getLogger(AmqpTransport.class);
@@ -87,7 +90,7 @@ public final class AmqpTransport implements Transport {
     }
     threads = owned;
     topology = new AmqpTopology(connection);
-    publisher = new AmqpPublisher(connection, options.confirmTimeout());
+    publisher = new AmqpPublisher(connection, options.confirmTimeout(), owned.keeper());
     watchConnection();
     state = State.STARTED;
     log.info("event=connected broker={} connection={}", url, options.connectionName());
@@ -108,6 +111,42 @@ public final class AmqpTransport implements Transport {
     p.publish(exchange, routingKey, message);
   }
 
+  /**
+   * Publishes without waiting for the confirm; the future fails (logged with the task id) on a
+   * nack, after {@link AmqpOptions#confirmTimeout()} or when the channel is lost. Many may be
+   * outstanding at once. Dependent stages that block must be attached asynchronously: the future
+   * completes on amqp-client's connection thread.
+   */
+  @Override
+  public CompletableFuture<Void> publishAsync(
+      String exchange, String routingKey, WireMessage message) {
+    AmqpPublisher p;
+    synchronized (this) {
+      started();
+      p = publisher;
+    }
+    return p.publishAsync(exchange, routingKey, message);
+  }
+
+  /**
+   * Publishes {@code message} to arrive in the queue {@code routingKey} after {@code delay} (whole
+   * seconds, at least 1), through Celery 5.5's native delayed-delivery topology ({@link
+   * DelayedDelivery}, declared here with quorum queues as Celery 5.5 declares it) instead of
+   * holding it unacked in a worker. Returns once the broker confirmed it into the delay levels.
+   */
+  @Override
+  public void publishDelayed(Duration delay, String routingKey, WireMessage message) {
+    String key = DelayedDelivery.routingKey(delay, routingKey);
+    AmqpPublisher p;
+    AmqpTopology t;
+    synchronized (this) {
+      t = started();
+      p = publisher;
+    }
+    t.declareDelayed(routingKey, routingKey, "quorum");
+    p.publish(DelayedDelivery.entryExchange(), key, message);
+  }
+
   @Override
   public Subscription consume(String queue, int prefetch, DeliveryHandler handler) {
     Connection c;
@@ -116,7 +155,8 @@ public final class AmqpTransport implements Transport {
       c = connection;
     }
     AmqpSubscription sub =
-        AmqpSubscription.start(c, queue, prefetch, handler, subscriptions::remove);
+        AmqpSubscription.start(
+            c, threads.keeper(), queue, prefetch, handler, subscriptions::remove);
     subscriptions.add(sub);
     return sub;
   }
@@ -181,7 +221,7 @@ public final class AmqpTransport implements Transport {
     f.setTopologyRecoveryEnabled(true);
     f.setNetworkRecoveryInterval(options.recoveryInterval().toMillis());
     f.setThreadFactory(owned.factory());
-    f.setTopologyRecoveryFilter(new ConsumersOnly());
+    f.setTopologyRecoveryFilter(new ForeignConsumersOnly());
     return f;
   }
 
@@ -210,15 +250,18 @@ public final class AmqpTransport implements Transport {
               @Override
               public void handleRecovery(Recoverable recoverable) {
                 log.info("event=connection-recovered broker={}", url);
+                // amqp-client re-opened the channels; each subscription consumes again itself.
+                subscriptions.forEach(AmqpSubscription::connectionRecovered);
               }
             });
   }
 
   /**
    * Leaves declarations to {@link AmqpTopology#redeclareAll()}: amqp-client would replay them on
-   * the throwaway channels that made them, which are closed by then.
+   * the throwaway channels that made them, which are closed by then. Consumers of subscriptions are
+   * left out too; other consumers amqp-client recovers as usual.
    */
-  private static final class ConsumersOnly implements TopologyRecoveryFilter {
+  private static final class ForeignConsumersOnly implements TopologyRecoveryFilter {
     @Override
     public boolean filterExchange(RecordedExchange recordedExchange) {
       return false;
@@ -232,6 +275,12 @@ public final class AmqpTransport implements Transport {
     @Override
     public boolean filterBinding(RecordedBinding recordedBinding) {
       return false;
+    }
+
+    /** A subscription re-consumes itself ({@link AmqpSubscription#connectionRecovered()}). */
+    @Override
+    public boolean filterConsumer(RecordedConsumer recordedConsumer) {
+      return !recordedConsumer.getConsumerTag().startsWith(AmqpSubscription.TAG_PREFIX);
     }
   }
 }

@@ -58,23 +58,23 @@ public final class MemoryBroker {
 
   /**
    * Declares {@code spec} like {@code AmqpTransport} does. Redeclaring with a different dead-letter
-   * exchange fails, as RabbitMQ's PRECONDITION_FAILED does.
+   * exchange logs the mismatch and keeps the queue as it is, as {@code AmqpTransport} does on
+   * RabbitMQ's PRECONDITION_FAILED. Other queue arguments (priority, queue type) are accepted and
+   * not modelled: the memory broker is first-in first-out.
    */
   public synchronized void declareQueue(QueueSpec spec) {
     String dlx = blankToNull(spec.deadLetterExchange());
     MemoryQueue existing = queues.get(spec.name());
     if (existing != null) {
       if (!Objects.equals(existing.deadLetterExchange(), dlx)) {
-        throw new TransportException(
-            "cannot declare queue '"
-                + spec.name()
-                + "': queue '"
-                + spec.name()
-                + "' already exists with a different 'x-dead-letter-exchange' ("
-                + existing.deadLetterExchange()
-                + ", requested "
-                + dlx
-                + ")");
+        // As AmqpTransport does on RabbitMQ's PRECONDITION_FAILED: say so, use the queue as it is.
+        log.warn(
+            "event=queue-declare-mismatch broker={} queue={} argument=x-dead-letter-exchange"
+                + " action=use-existing-queue existing={} requested={}",
+            name,
+            spec.name(),
+            existing.deadLetterExchange(),
+            dlx);
       }
       return;
     }

@@ -52,6 +52,12 @@ final class MemoryDelivery implements Delivery {
     queue.settle(this, false, requeue);
   }
 
+  /** True once its subscription closed and the message went back to the queue. */
+  @Override
+  public boolean isStale() {
+    return state == State.RETURNED;
+  }
+
   MemorySubscription subscription() {
     return subscription;
   }

@@ -2,6 +2,8 @@ package dev.chervil.broker.memory;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.chervil.broker.Delivery;
 import dev.chervil.broker.QueueSpec;
@@ -46,6 +48,28 @@ class MemoryTransportTest extends TransportContractTest {
 
     await().atMost(WAIT).until(() -> got.size() == 1);
     assertEquals("hello", body(got.getFirst()));
+  }
+
+  @Test
+  void deliveriesOfAClosedSubscriptionAreStaleAndTheirCopiesAreNot() {
+    Transport t = started();
+    t.declareQueue(QueueSpec.durable(queue));
+    List<Delivery> got = new CopyOnWriteArrayList<>();
+    var first = t.consume(queue, 2, got::add);
+    t.publish("", queue, message("m"));
+    await().atMost(WAIT).until(() -> got.size() == 1);
+    Delivery buffered = got.getFirst();
+    assertFalse(buffered.isStale());
+
+    first.close();
+    t.consume(queue, 2, got::add);
+
+    await().atMost(WAIT).until(() -> got.size() == 2);
+    assertTrue(buffered.isStale());
+    assertFalse(got.get(1).isStale());
+    buffered.ack(); // ignored: the queue has it again
+    got.get(1).ack();
+    assertEquals(0, broker.messageCount(queue));
   }
 
   @Test
