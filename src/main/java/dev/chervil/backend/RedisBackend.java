@@ -114,6 +114,53 @@ public final class RedisBackend implements ResultBackend {
     return Optional.of(parts);
   }
 
+  /** Celery's {@code celery-taskset-meta-<id>}: {@code {"result": [[id, parent], children]}}. */
+  @Override
+  public Optional<List<Object>> restoreGroupResults(String groupId) {
+    String saved = redis().get(CHORD_PREFIX + groupId);
+    if (saved == null) {
+      return Optional.empty();
+    }
+    try {
+      Object tuple = JSON.readValue(saved, java.util.Map.class).get("result");
+      if (!(tuple instanceof List<?> t) || t.size() != 2 || !(t.get(1) instanceof List<?> kids)) {
+        throw new IllegalStateException("not a saved group: " + saved);
+      }
+      List<Object> out = new ArrayList<>();
+      for (Object child : kids) {
+        out.add(resultOf(child));
+      }
+      return Optional.of(out);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable saved group " + groupId, e);
+    }
+  }
+
+  /** A result tuple {@code [[id, parent], children]}: a leaf's stored value, a group's list. */
+  private Object resultOf(Object tuple) {
+    if (!(tuple instanceof List<?> t) || t.size() != 2) {
+      throw new IllegalStateException("not a result tuple: " + tuple);
+    }
+    if (t.get(1) instanceof List<?> kids) {
+      List<Object> out = new ArrayList<>();
+      for (Object child : kids) {
+        out.add(resultOf(child));
+      }
+      return out;
+    }
+    Object head = t.get(0);
+    String id = head instanceof List<?> pair ? String.valueOf(pair.get(0)) : String.valueOf(head);
+    String json = redis().get(KEY_PREFIX + id);
+    if (json == null) {
+      return null;
+    }
+    try {
+      return CeleryJsonCodec.decodeResult(json.getBytes(StandardCharsets.UTF_8), id).result();
+    } catch (MalformedMessageException e) {
+      throw new IllegalStateException("unreadable result of " + id, e);
+    }
+  }
+
   private static ChordPart decodePart(String json) {
     try {
       List<?> tuple = JSON.readValue(json, List.class);

@@ -60,6 +60,16 @@ public interface ResultBackend extends AutoCloseable {
     throw new UnsupportedOperationException(cannotJoinChords());
   }
 
+  /**
+   * The results of a group saved by its sender (Celery's {@code GroupResult.save}, which it does
+   * for a chord whose header is complex: groups in the group, chains in it), in the saved shape: a
+   * nested group becomes a nested list, a chain its last task's result. Empty when nothing was
+   * saved under {@code groupId}.
+   */
+  default Optional<List<Object>> restoreGroupResults(String groupId) {
+    return Optional.empty();
+  }
+
   private String cannotJoinChords() {
     return "chords need a result backend that can join them (redis://); "
         + getClass().getSimpleName()

@@ -1,6 +1,10 @@
 package dev.chervil.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,8 +37,56 @@ import java.util.Set;
  * one is made looking at the other.
  */
 public final class CeleryJsonCodec {
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /**
+   * The most a body may hold, decompressed: RabbitMQ's default {@code max_message_size} (128 MiB),
+   * so any string Python can put in an uncompressed message is read (Jackson's own default, 20 M
+   * characters, refused valid messages).
+   */
+  public static final int MAX_BODY_BYTES = 128 * 1024 * 1024;
+
+  /**
+   * Python 3.11's {@code sys.get_int_max_str_digits()}: {@code json.dumps} refuses longer integers.
+   */
+  static final int MAX_NUMBER_DIGITS = 4300;
+
+  /**
+   * Python's {@code json.dumps} raises RecursionError below 1,000 levels (its default recursion
+   * limit), so nothing deeper comes from a stock Python client.
+   */
+  static final int MAX_NESTING = 1000;
+
+  /**
+   * ETAs and expiry times past this are held as if this far away: far enough never to fire in a
+   * worker's life, near enough for nanosecond arithmetic ({@code toNanos} overflows at 292 years).
+   */
+  static final java.time.Duration FAR_FUTURE = java.time.Duration.ofDays(100 * 365);
+
+  /**
+   * Time limits past this (about 10 years) are clamped to it; a positive limit under a millisecond
+   * is raised to one millisecond, the resolution of the worker's timers (it used to round to zero,
+   * which TimeLimits refuses).
+   */
+  static final double MAX_LIMIT_SECONDS = 10 * 365 * 86400.0;
+
+  static final double MIN_LIMIT_SECONDS = 0.001;
+
+  private static final ObjectMapper MAPPER = newMapper();
+
+  private static ObjectMapper newMapper() {
+    JsonFactory factory =
+        JsonFactory.builder()
+            // Python's json writes NaN, Infinity and -Infinity bare and reads them back.
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxStringLength(MAX_BODY_BYTES)
+                    .maxNumberLength(MAX_NUMBER_DIGITS)
+                    .maxNestingDepth(MAX_NESTING)
+                    .build())
+            .build();
+    return new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
 
   /** Python's {@code datetime.isoformat()} with an explicit offset, which every Celery parses. */
   private static final DateTimeFormatter ISO =
@@ -61,7 +113,8 @@ public final class CeleryJsonCodec {
           "ignore_result",
           "replaced_task_nesting",
           "stamped_headers",
-          "stamps");
+          "stamps",
+          "compression");
 
   private CeleryJsonCodec() {}
 
@@ -115,6 +168,12 @@ public final class CeleryJsonCodec {
     embed.put("chain", e.chain().isEmpty() ? null : e.chain());
     embed.put("chord", e.chord());
     byte[] body = write(Arrays.asList(message.args(), message.kwargs(), embed));
+    if (h.extra().get("compression") instanceof String method) {
+      // kombu's header: the body is compressed after serializing, and says how.
+      String type = Compression.contentType(method);
+      headers.put("compression", type);
+      body = Compression.compress(type, body);
+    }
 
     MessageProperties p =
         message.properties() != null ? message.properties() : MessageProperties.json(h.id(), null);
@@ -130,8 +189,7 @@ public final class CeleryJsonCodec {
               p.expiration());
     }
     if (h.expires() != null) {
-      long ms = Math.max(0, Duration.between(OffsetDateTime.now(), h.expires()).toMillis());
-      p = p.withExpiration(Long.toString(ms));
+      p = p.withExpiration(Long.toString(millisUntil(h.expires())));
     }
     return new WireMessage(p, headers, body);
   }
@@ -146,10 +204,7 @@ public final class CeleryJsonCodec {
     MessageProperties p = wire.properties();
     String contentType = p == null ? null : p.contentType();
     if (!MessageProperties.JSON.equalsIgnoreCase(contentType)) {
-      throw new MalformedMessageException(
-          "content type "
-              + (contentType == null ? "(none)" : contentType)
-              + " refused: only application/json is accepted");
+      throw refused(contentType);
     }
     String encoding = p.contentEncoding();
     if (encoding != null
@@ -161,7 +216,9 @@ public final class CeleryJsonCodec {
     Map<String, Object> raw = wire.headers();
     if (!raw.containsKey("task")) {
       throw new MalformedMessageException(
-          "no 'task' header: not a protocol v2 message (protocol v1 is not supported)");
+          "no 'task' header: not a protocol v2 message (protocol v1 is not supported)",
+          "NotImplementedError",
+          "builtins");
     }
     Headers in = new Headers(raw);
     TaskHeaders headers =
@@ -171,8 +228,8 @@ public final class CeleryJsonCodec {
             .eta(in.time("eta"))
             .expires(in.time("expires"))
             .group(in.string("group"))
-            .groupIndex(in.integer("group_index"))
-            .retries(in.integer("retries") == null ? 0 : in.integer("retries"))
+            .groupIndex(in.natural("group_index"))
+            .retries(in.natural("retries") == null ? 0 : in.natural("retries"))
             .timelimit(in.timelimit())
             .rootId(in.string("root_id"))
             .parentId(in.string("parent_id"))
@@ -180,13 +237,17 @@ public final class CeleryJsonCodec {
             .kwargsrepr(in.string("kwargsrepr"))
             .origin(in.string("origin"))
             .ignoreResult(Boolean.TRUE.equals(in.bool("ignore_result")))
-            .replacedTaskNesting(in.integer("replaced_task_nesting"))
+            .replacedTaskNesting(in.natural("replaced_task_nesting"))
             .stampedHeaders(in.stringList("stamped_headers"))
             .stamps(in.map("stamps"))
             .extra(in.extra())
             .build();
 
-    JsonNode body = readBody(wire.body());
+    byte[] bytes = wire.body();
+    if (raw.get("compression") != null) {
+      bytes = Compression.decompress(String.valueOf(raw.get("compression")), bytes, MAX_BODY_BYTES);
+    }
+    JsonNode body = readBody(bytes);
     if (!body.isArray() || body.size() < 2 || body.size() > 3) {
       throw new MalformedMessageException("body is not [args, kwargs, embed]: " + abbreviate(body));
     }
@@ -238,6 +299,60 @@ public final class CeleryJsonCodec {
     return new ResultMeta(taskId, status, m.get("result"), traceback, children, done);
   }
 
+  /**
+   * The task id of a message that may not decode: the {@code id} header (protocol 2), else the
+   * {@code id} of a JSON protocol 1 body; null when neither can be read.
+   */
+  public static String taskIdOf(WireMessage wire) {
+    if (wire.headers().get("id") instanceof String id) {
+      return id;
+    }
+    MessageProperties p = wire.properties();
+    if (p != null && MessageProperties.JSON.equalsIgnoreCase(p.contentType())) {
+      try {
+        JsonNode id = MAPPER.readTree(wire.body()).path("id");
+        return id.isTextual() ? id.asText() : null;
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Milliseconds from now until {@code t}: 0 when past, saturated at {@link #FAR_FUTURE} (an ETA in
+   * the year +999999999 overflows a long of milliseconds).
+   */
+  public static long millisUntil(OffsetDateTime t) {
+    OffsetDateTime now = OffsetDateTime.now();
+    if (!t.isAfter(now)) {
+      return 0;
+    }
+    if (t.isAfter(now.plus(FAR_FUTURE))) {
+      return FAR_FUTURE.toMillis();
+    }
+    return Duration.between(now, t).toMillis();
+  }
+
+  /** kombu's refusal of a serializer it does not trust, in its words. */
+  private static MalformedMessageException refused(String contentType) {
+    String name =
+        switch (contentType == null ? "" : contentType.toLowerCase(java.util.Locale.ROOT)) {
+          case "application/x-python-serialize" -> "pickle";
+          case "application/x-yaml" -> "yaml";
+          case "application/x-msgpack" -> "msgpack";
+          default -> contentType == null ? "(none)" : contentType;
+        };
+    return new MalformedMessageException(
+        "Refusing to deserialize untrusted content of type "
+            + name
+            + " ("
+            + contentType
+            + "): only application/json is accepted",
+        "ContentDisallowed",
+        "kombu.exceptions");
+  }
+
   // ---- helpers ----
 
   private static byte[] write(Object value) {
@@ -252,11 +367,14 @@ public final class CeleryJsonCodec {
     try {
       JsonNode node = MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
       if (node == null || node.isMissingNode()) {
-        throw new MalformedMessageException("empty body");
+        throw new MalformedMessageException("empty body", "DecodeError", "kombu.exceptions");
       }
       return node;
     } catch (IOException e) {
-      throw new MalformedMessageException("body is not valid JSON: " + firstLine(e.getMessage()));
+      throw new MalformedMessageException(
+          "body is not valid JSON: " + firstLine(e.getMessage()),
+          "DecodeError",
+          "kombu.exceptions");
     }
   }
 
@@ -351,15 +469,18 @@ public final class CeleryJsonCodec {
       throw wrongType(name, "a string", v);
     }
 
-    Integer integer(String name) throws MalformedMessageException {
+    /** A non-negative integer that fits an int (a long past it would be silently truncated). */
+    Integer natural(String name) throws MalformedMessageException {
       Object v = raw.get(name);
       if (v == null) {
         return null;
       }
-      if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+      if ((v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte)
+          && ((Number) v).longValue() >= 0
+          && ((Number) v).longValue() <= Integer.MAX_VALUE) {
         return ((Number) v).intValue();
       }
-      throw wrongType(name, "an integer", v);
+      throw wrongType(name, "an integer from 0 to " + Integer.MAX_VALUE, v);
     }
 
     Boolean bool(String name) throws MalformedMessageException {
@@ -406,14 +527,22 @@ public final class CeleryJsonCodec {
       return new TimeLimit(seconds(l.get(0)), seconds(l.get(1)));
     }
 
+    /**
+     * Seconds as a finite number; 0 is Celery's "no limit", sub-millisecond limits are raised to a
+     * millisecond and absurd ones clamped (see {@link #MAX_LIMIT_SECONDS}).
+     */
     private static Double seconds(Object v) throws MalformedMessageException {
       if (v == null) {
         return null;
       }
-      if (v instanceof Number n && n.doubleValue() >= 0) {
-        return n.doubleValue();
+      if (v instanceof Number n && n.doubleValue() >= 0 && Double.isFinite(n.doubleValue())) {
+        double s = n.doubleValue();
+        if (s == 0) {
+          return null;
+        }
+        return Math.min(MAX_LIMIT_SECONDS, Math.max(MIN_LIMIT_SECONDS, s));
       }
-      throw wrongType("timelimit", "non-negative seconds or null", v);
+      throw wrongType("timelimit", "finite non-negative seconds or null", v);
     }
 
     Map<String, Object> extra() {

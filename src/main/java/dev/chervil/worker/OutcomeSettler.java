@@ -46,13 +46,14 @@ final class OutcomeSettler {
       ResultWriter results,
       WorkerConfig config,
       WorkerStats stats,
-      CensusSource pool) {
+      CensusSource pool,
+      dev.chervil.task.TaskRegistry registry) {
     this.pool = pool;
     this.transport = transport;
     this.results = results;
     this.config = config;
     this.stats = stats;
-    this.canvas = new Canvas(transport);
+    this.canvas = new Canvas(transport, backend, Canvas.newStyleErrbacks(registry));
     this.chords = new ChordJoin(backend, results, canvas);
   }
 
@@ -98,6 +99,18 @@ final class OutcomeSettler {
         Census.take(pool).toLogFields());
   }
 
+  /**
+   * Celery's publishing built-ins ({@code celery.group}, {@code celery.chord}, {@code
+   * celery.chain}) run here, in the worker process, because they need the transport; settled like
+   * any task.
+   */
+  void runInWorker(Accepted a) {
+    if (!acksLate(a)) {
+      a.delivery().ack();
+    }
+    settle(a, canvas.runBuiltin(a.message()));
+  }
+
   /** An expired message: REVOKED without running (Celery marks it so and acks it). */
   void revokeExpired(Accepted a) {
     results.revoked(a.message(), "expired");
@@ -118,7 +131,7 @@ final class OutcomeSettler {
     }
     stats.failed.increment();
     chords.partDone(a.message(), TaskState.FAILURE, error.toMeta());
-    canvas.onFailure(a.message());
+    canvas.onFailure(a.message(), error);
     log.warn(
         "event=task-failed task={} name={} exc_type={} reason=\"{}\"",
         a.message().id(),

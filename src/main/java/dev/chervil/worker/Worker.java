@@ -58,7 +58,7 @@ public final class Worker implements AutoCloseable {
     this.config = config;
     this.intake = new Intake(registry, backend.joinsChords());
     this.results = new ResultWriter(backend);
-    this.settler = new OutcomeSettler(transport, backend, results, config, stats, pool);
+    this.settler = new OutcomeSettler(transport, backend, results, config, stats, pool, registry);
     this.dispatcher = new Dispatcher(pool, settler, config.defaultLimits());
     this.eta = new EtaScheduler(subscriptions::get, dispatcher::enqueue);
   }
@@ -156,6 +156,8 @@ public final class Worker implements AutoCloseable {
     }
     switch (verdict) {
       case Rejected r -> reject(r);
+      case Accepted a when dev.chervil.canvas.BuiltinTasks.IN_WORKER.contains(a.task().name()) ->
+          settler.runInWorker(a);
       case Accepted a -> {
         long wait = Expiry.millisUntilEta(a.message());
         if (wait > 0 && !Expiry.isExpired(a.message())) {
