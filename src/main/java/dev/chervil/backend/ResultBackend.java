@@ -16,6 +16,12 @@ public interface ResultBackend extends AutoCloseable {
 
   void start();
 
+  /**
+   * How long stored results live (Celery's {@code result_expires}); zero keeps them. Set before
+   * {@link #start()}; backends that keep nothing ignore it.
+   */
+  default void expireResultsAfter(Duration ttl) {}
+
   /** The {@code reply_to} a client must put on its messages, or null if results are not routed. */
   String replyTo();
 

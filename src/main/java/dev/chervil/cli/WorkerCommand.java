@@ -54,6 +54,21 @@ final class WorkerCommand implements Callable<Integer> {
           "Exchange that rejected messages are dead-lettered to (declared with the queues).")
   String deadLetterExchange;
 
+  @Option(
+      names = "--result-extended",
+      description =
+          "Store name, args, kwargs, worker, retries and queue with each result (Celery's"
+              + " result_extended).")
+  boolean resultExtended;
+
+  @Option(
+      names = "--result-expires",
+      defaultValue = "86400",
+      description =
+          "Seconds results are kept in the backend, 0 for ever (Celery's result_expires)."
+              + " Default: ${DEFAULT-VALUE}.")
+  long resultExpires;
+
   @Override
   public Integer call() throws Exception {
     WorkerConfig config =
@@ -64,7 +79,9 @@ final class WorkerCommand implements Callable<Integer> {
             rejectOnWorkerLost,
             TimeLimits.ofSeconds(softTimeLimit, timeLimit),
             deadLetterExchange,
-            null);
+            null,
+            resultExtended,
+            java.time.Duration.ofSeconds(resultExpires));
     Worker worker =
         Chervil.worker(connection.broker, connection.backendUrl(), poolOptions.toSpec(), config);
     CountDownLatch stopped = new CountDownLatch(1);

@@ -92,7 +92,10 @@ public final class CeleryJsonCodec {
   private static final DateTimeFormatter ISO =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx");
 
-  /** The headers this version models; anything else is kept in {@link TaskHeaders#extra()}. */
+  /**
+   * The headers this version models; anything else is kept in {@link TaskHeaders#extra()}. So is
+   * kombu's {@code compression}: a message re-sent (a retry) is compressed as it came.
+   */
   private static final Set<String> KNOWN_HEADERS =
       Set.of(
           "lang",
@@ -113,8 +116,10 @@ public final class CeleryJsonCodec {
           "ignore_result",
           "replaced_task_nesting",
           "stamped_headers",
-          "stamps",
-          "compression");
+          "stamps");
+
+  private static final Set<String> RESULT_FIELDS =
+      Set.of("status", "result", "traceback", "children", "date_done", "task_id");
 
   private CeleryJsonCodec() {}
 
@@ -274,6 +279,7 @@ public final class CeleryJsonCodec {
     m.put("children", meta.children());
     m.put("date_done", format(meta.dateDone()));
     m.put("task_id", meta.taskId());
+    meta.extra().forEach(m::putIfAbsent);
     return write(m);
   }
 
@@ -296,7 +302,9 @@ public final class CeleryJsonCodec {
     List<Object> children = m.get("children") instanceof List<?> l ? new ArrayList<>(l) : List.of();
     OffsetDateTime done = m.get("date_done") instanceof String s ? parseTime("date_done", s) : null;
     String traceback = m.get("traceback") instanceof String s ? s : null;
-    return new ResultMeta(taskId, status, m.get("result"), traceback, children, done);
+    Map<String, Object> extra = new LinkedHashMap<>(m);
+    RESULT_FIELDS.forEach(extra::remove);
+    return new ResultMeta(taskId, status, m.get("result"), traceback, children, done, extra);
   }
 
   /**

@@ -68,7 +68,7 @@ final class OutcomeSettler {
     switch (outcome) {
       case Outcome.Ok ok -> {
         if (keep) {
-          results.success(m, ok.result());
+          results.success(a, ok.result());
         }
         stats.succeeded.increment();
         chords.partDone(m, TaskState.SUCCESS, ok.result());
@@ -113,7 +113,7 @@ final class OutcomeSettler {
 
   /** An expired message: REVOKED without running (Celery marks it so and acks it). */
   void revokeExpired(Accepted a) {
-    results.revoked(a.message(), "expired");
+    results.revoked(a, "expired");
     chords.partDone(
         a.message(), TaskState.REVOKED, TaskError.celery("TaskRevokedError", "expired").toMeta());
     stats.revoked.increment();
@@ -127,7 +127,7 @@ final class OutcomeSettler {
 
   private void fail(Accepted a, TaskError error, boolean keep) {
     if (keep) {
-      results.failure(a.message(), error);
+      results.failure(a, error);
     }
     stats.failed.increment();
     chords.partDone(a.message(), TaskState.FAILURE, error.toMeta());
@@ -170,7 +170,7 @@ final class OutcomeSettler {
     transport.publish("", a.delivery().queue(), CeleryJsonCodec.encode(again));
     if (keep) {
       results.retry(
-          m,
+          a,
           r.cause() != null
               ? r.cause()
               : TaskError.celery("Retry", "retry in " + r.countdown().toMillis() + "ms"));

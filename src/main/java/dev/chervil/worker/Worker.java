@@ -57,7 +57,8 @@ public final class Worker implements AutoCloseable {
     this.backend = backend;
     this.config = config;
     this.intake = new Intake(registry, backend.joinsChords());
-    this.results = new ResultWriter(backend);
+    this.results = new ResultWriter(backend, config.resultExtended());
+    backend.expireResultsAfter(config.resultExpires());
     this.settler = new OutcomeSettler(transport, backend, results, config, stats, pool, registry);
     this.dispatcher = new Dispatcher(pool, settler, config.defaultLimits());
     this.eta = new EtaScheduler(subscriptions::get, dispatcher::enqueue);

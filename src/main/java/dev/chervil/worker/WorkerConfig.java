@@ -13,6 +13,10 @@ import java.util.List;
  * @param rejectOnWorkerLost with acks_late, requeue a task whose process died instead of failing it
  *     with WorkerLostError (Celery's {@code task_reject_on_worker_lost})
  * @param deadLetterExchange where rejected messages go, declared with the queues; null for none
+ * @param resultExtended store the task's name, args, kwargs, worker, retries and queue with its
+ *     result (Celery's {@code result_extended}), so Python's {@code AsyncResult.name/args} work
+ * @param resultExpires how long results live in the backend (Celery's {@code result_expires},
+ *     default one day); zero keeps them forever
  */
 public record WorkerConfig(
     List<String> queues,
@@ -21,7 +25,9 @@ public record WorkerConfig(
     boolean rejectOnWorkerLost,
     TimeLimits defaultLimits,
     String deadLetterExchange,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    boolean resultExtended,
+    Duration resultExpires) {
 
   public WorkerConfig {
     queues = List.copyOf(queues == null || queues.isEmpty() ? List.of("celery") : queues);
@@ -31,6 +37,45 @@ public record WorkerConfig(
     }
     defaultLimits = defaultLimits == null ? TimeLimits.NONE : defaultLimits;
     drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
+    resultExpires = resultExpires == null ? Duration.ofDays(1) : resultExpires;
+    if (resultExpires.isNegative()) {
+      throw new IllegalArgumentException("result expiry must not be negative: " + resultExpires);
+    }
+  }
+
+  /** The pre-results constructor: Celery's result defaults (not extended, kept one day). */
+  public WorkerConfig(
+      List<String> queues,
+      int prefetchMultiplier,
+      boolean acksLate,
+      boolean rejectOnWorkerLost,
+      TimeLimits defaultLimits,
+      String deadLetterExchange,
+      Duration drainTimeout) {
+    this(
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        deadLetterExchange,
+        drainTimeout,
+        false,
+        null);
+  }
+
+  /** Celery's {@code result_extended} and {@code result_expires}. */
+  public WorkerConfig withResults(boolean extended, Duration expires) {
+    return new WorkerConfig(
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        deadLetterExchange,
+        drainTimeout,
+        extended,
+        expires);
   }
 
   /** Celery's defaults: queue {@code celery}, prefetch multiplier 4, ack early, no limits. */
@@ -46,7 +91,9 @@ public record WorkerConfig(
         rejectOnWorkerLost,
         defaultLimits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        resultExtended,
+        resultExpires);
   }
 
   public WorkerConfig withAcksLate(boolean late, boolean rejectLost) {
@@ -57,7 +104,9 @@ public record WorkerConfig(
         rejectLost,
         defaultLimits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        resultExtended,
+        resultExpires);
   }
 
   public WorkerConfig withDefaultLimits(TimeLimits limits) {
@@ -68,11 +117,21 @@ public record WorkerConfig(
         rejectOnWorkerLost,
         limits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        resultExtended,
+        resultExpires);
   }
 
   public WorkerConfig withDeadLetterExchange(String dlx) {
     return new WorkerConfig(
-        queues, prefetchMultiplier, acksLate, rejectOnWorkerLost, defaultLimits, dlx, drainTimeout);
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        dlx,
+        drainTimeout,
+        resultExtended,
+        resultExpires);
   }
 }
