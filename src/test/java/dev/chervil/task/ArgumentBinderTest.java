@@ -48,7 +48,8 @@ class ArgumentBinderTest {
   @Test
   void theDebugEchoReturnsNoneArgumentsUnchanged() {
     TaskRunner runner = new TaskRunner(new TaskRegistry().register(new DebugTasks()));
-    for (List<Object> args : List.of(Arrays.asList((Object) null), Arrays.asList(1, null))) {
+    for (List<Object> args :
+        List.<List<Object>>of(Arrays.asList((Object) null), Arrays.asList(1, null))) {
       Outcome o =
           runner.run(new TaskContext(TaskRequest.of("t-" + args, "chervil.debug.echo", args)));
       assertEquals(new Outcome.Ok(args), o);
