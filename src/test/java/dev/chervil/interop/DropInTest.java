@@ -198,11 +198,25 @@ class DropInTest {
     }
   }
 
-  /** 13.5: a chord header of a group, a chain and a task gives the body Celery's structure. */
+  /**
+   * 13.5: a chord header of a group, a chain and a task gives the body what a Celery worker gives
+   * it. Celery 5.2.6 flattens the inner group (its client does not save the header, so the parts
+   * come from the sorted set); the Java worker must match that value exactly, order included.
+   */
   @Test
-  void aComplexChordHeaderIsRestoredAsCeleryDoes() throws Exception {
-    JsonNode seen = run(threads, "complex_chord");
-    assertEquals("[[2,4],60,8]", seen.path("result").toString(), seen.toString());
+  void aComplexChordHeaderGivesTheBodyWhatACeleryWorkerGivesIt() throws Exception {
+    String pythonQueue = "interop.dropin.python." + UUID.randomUUID();
+    CeleryPeer peer = new CeleryPeer(Services.RABBITMQ_URL, Services.REDIS_URL, pythonQueue);
+    Process python = peer.startWorker(pythonQueue);
+    try {
+      JsonNode celery = peer.run("complex_chord", WAIT);
+      JsonNode ours = run(threads, "complex_chord");
+      assertEquals(4, ours.path("result").size(), ours.toString());
+      assertEquals(celery.path("result"), ours.path("result"), celery + " vs " + ours);
+    } finally {
+      CeleryPeer.kill(python);
+      RabbitMqAdmin.deleteQueuesAndExchanges(pythonQueue);
+    }
   }
 
   /** 13.6: result_extended and result_expires, read by Python. */
@@ -238,10 +252,10 @@ class DropInTest {
     JsonNode r = run(threads, "refused").path("result");
     assertEquals("ContentDisallowed", r.path("pickle").path("error_type").asText(), r.toString());
     assertTrue(r.path("pickle").path("error_message").asText().contains("pickle"), r.toString());
-    assertEquals(
-        "NotImplementedError", r.path("protocol1").path("error_type").asText(), r.toString());
     assertTrue(r.path("pickle").path("elapsed").asDouble() < 10, r.toString());
-    assertTrue(r.path("protocol1").path("elapsed").asDouble() < 10, r.toString());
+    JsonNode v1 = run(threads, "protocol1").path("result");
+    assertEquals("NotImplementedError", v1.path("error_type").asText(), v1.toString());
+    assertTrue(v1.path("elapsed").asDouble() < 10, v1.toString());
   }
 
   /**
