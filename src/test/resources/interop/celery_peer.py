@@ -186,7 +186,11 @@ def chord_error():
 # ---- drop-in scenarios (issue 13): what a Python app does in its first hour ----
 
 def none_args():
-    return [get(send("chervil.debug.echo", (None,))), get(send("chervil.debug.echo", (1, None)))]
+    # A None result handed on to a chain's next step (it used to break the chain).
+    chained = get(chain(app.signature("proj.tasks.echo", (None,), queue=QUEUE),
+                        app.signature("chervil.debug.echo", queue=QUEUE)).apply_async())
+    return [get(send("chervil.debug.echo", (None,))), get(send("chervil.debug.echo", (1, None))),
+            chained]
 
 
 def compressed():
@@ -222,6 +226,11 @@ def builtins():
     out["chain_to_group"] = get(chain(app.signature("proj.tasks.add", (1, 1), queue=QUEUE),
                                       group(app.signature("proj.tasks.mul", (10,), queue=QUEUE),
                                             app.signature("proj.tasks.mul", (100,), queue=QUEUE)))
+                                .apply_async())
+    out["chain_to_chord"] = get(chain(app.signature("proj.tasks.add", (1, 1), queue=QUEUE),
+                                      group(app.signature("proj.tasks.mul", (10,), queue=QUEUE),
+                                            app.signature("proj.tasks.mul", (100,), queue=QUEUE)),
+                                      app.signature("proj.tasks.tsum", queue=QUEUE))
                                 .apply_async())
     a, b = frozen("proj.tasks.mul", (2,)), frozen("proj.tasks.mul", (3,))
     get(send("celery.group", kwargs={"tasks": [a, b], "result": None, "group_id": a.options.get(

@@ -76,10 +76,10 @@ final class Canvas {
     List<Map<String, Object>> chain = done.embed().chain();
     if (!chain.isEmpty()) {
       List<Map<String, Object>> rest = new ArrayList<>(chain.subList(0, chain.size() - 1));
-      apply(done, chain.getLast(), List.of(result), rest);
+      apply(done, chain.getLast(), java.util.Collections.singletonList(result), rest);
     }
     for (Map<String, Object> callback : done.embed().callbacks()) {
-      apply(done, callback, List.of(result), List.of());
+      apply(done, callback, java.util.Collections.singletonList(result), List.of());
     }
   }
 
@@ -147,7 +147,7 @@ final class Canvas {
 
   /** A chord's body, called with the header's results (in header order) as its first argument. */
   void callChordBody(TaskMessage lastMember, Map<String, Object> body, Object headerResults) {
-    apply(lastMember, body, List.of(headerResults), List.of());
+    apply(lastMember, body, java.util.Collections.singletonList(headerResults), List.of());
   }
 
   /** A chord that failed: the body's errbacks, as Celery's {@code chord_error_from_stack}. */
@@ -202,7 +202,7 @@ final class Canvas {
       List<Object> partial =
           task instanceof String name && newStyleErrback.test(name)
               ? java.util.Arrays.asList(request, error.toMeta(), error.traceback())
-              : List.of(request.get("id"));
+              : java.util.Collections.singletonList(request.get("id"));
       apply(parent, errback, partial, List.of());
     }
   }

@@ -124,7 +124,8 @@ class DropInTest {
   void noneAsATopLevelArgumentComesBackOnBothPools() throws Exception {
     for (Worker w : bothPools()) {
       JsonNode seen = run(w, "none_args");
-      assertEquals("[[null],[1,null]]", seen.path("result").toString(), w.pool().kind() + seen);
+      assertEquals(
+          "[[null],[1,null],[null]]", seen.path("result").toString(), w.pool().kind() + seen);
     }
   }
 
@@ -158,6 +159,7 @@ class DropInTest {
     assertEquals(2, r.path("accumulate").asInt(), r.toString());
     assertTrue(r.path("backend_cleanup").isNull(), r.toString());
     assertEquals("[20,200]", r.path("chain_to_group").toString(), r.toString());
+    assertEquals(220, r.path("chain_to_chord").asInt(), r.toString());
     assertEquals("[10,15]", r.path("group_task").toString(), r.toString());
     assertEquals(
         "NotImplementedError", r.path("chain_task").path("error_type").asText(), r.toString());
