@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * <p>A step may itself be a canvas ({@code subtask_type} group, chain or chord): it is applied as
  * Celery applies it, by publishing its members, never as a message for {@code celery.group}.
  *
+ * <p>One class, a little over 300 lines, because {@link #apply} is one recursion: a group's member,
+ * a chain's step or a chord's header member may itself be any of the others.
+ *
  * <p>A signature's frozen options are honoured: {@code task_id} (the caller may already hold its
  * AsyncResult), {@code reply_to}, {@code queue} (else the default queue {@code celery}), {@code
  * group_id}, {@code group_index}, {@code time_limit}, {@code soft_time_limit}.
@@ -85,64 +88,6 @@ final class Canvas {
 
   void onFailure(TaskMessage failed, TaskError error) {
     callErrbacks(failed, failed.embed().errbacks(), request(failed), error);
-  }
-
-  /**
-   * Runs one of Celery's built-ins that publish ({@code celery.group}, {@code celery.chord}, {@code
-   * celery.chain}; {@link dev.chervil.canvas.BuiltinTasks#IN_WORKER}) with Celery's semantics:
-   * group sends each task with the partial arguments under the group id and returns the result
-   * tuple it was given; chord sends its header joined to its body; chain raises
-   * NotImplementedError, as in Celery ("chain is not a real task").
-   */
-  dev.chervil.task.Outcome runBuiltin(TaskMessage m) {
-    Map<String, Object> kw = new LinkedHashMap<>(m.kwargs());
-    String[] names =
-        switch (m.task()) {
-          case "celery.group" -> new String[] {"tasks", "result", "group_id", "partial_args"};
-          case "celery.chord" -> new String[] {"header", "body", "partial_args"};
-          default -> new String[0];
-        };
-    for (int i = 0; i < names.length && i < m.args().size(); i++) {
-      kw.putIfAbsent(names[i], m.args().get(i));
-    }
-    List<Object> partial =
-        kw.get("partial_args") instanceof List<?> l ? new ArrayList<>(l) : List.of();
-    try {
-      switch (m.task()) {
-        case "celery.group" -> {
-          Map<String, Object> group = new LinkedHashMap<>();
-          group.put("task", "celery.group");
-          group.put("kwargs", Map.of("tasks", kw.getOrDefault("tasks", List.of())));
-          Map<String, Object> options = new LinkedHashMap<>();
-          if (kw.get("group_id") != null) {
-            options.put("task_id", kw.get("group_id"));
-          }
-          group.put("options", options);
-          group.put("subtask_type", "group");
-          applyGroup(m, Signature.fromMap(group), partial);
-          return new dev.chervil.task.Outcome.Ok(kw.get("result"));
-        }
-        case "celery.chord" -> {
-          Map<String, Object> chord = new LinkedHashMap<>();
-          chord.put("task", "celery.chord");
-          Map<String, Object> ck = new LinkedHashMap<>();
-          ck.put("header", kw.get("header"));
-          ck.put("body", kw.get("body"));
-          chord.put("kwargs", ck);
-          chord.put("subtask_type", "chord");
-          applyChord(m, Signature.fromMap(chord), partial);
-          return new dev.chervil.task.Outcome.Ok(null);
-        }
-        default -> {
-          return new dev.chervil.task.Outcome.Failed(
-              new TaskError(
-                  "NotImplementedError", "chain is not a real task", "builtins", null, List.of()));
-        }
-      }
-    } catch (MalformedMessageException | RuntimeException e) {
-      return new dev.chervil.task.Outcome.Failed(
-          new TaskError("ValueError", e.getMessage(), "builtins", null, List.of()));
-    }
   }
 
   /** A chord's body, called with the header's results (in header order) as its first argument. */

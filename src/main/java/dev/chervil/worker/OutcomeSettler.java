@@ -38,6 +38,7 @@ final class OutcomeSettler {
   private final WorkerStats stats;
   private final Canvas canvas;
   private final ChordJoin chords;
+  private final PublishingBuiltins builtins;
   private final CensusSource pool;
 
   OutcomeSettler(
@@ -55,6 +56,7 @@ final class OutcomeSettler {
     this.stats = stats;
     this.canvas = new Canvas(transport, backend, Canvas.newStyleErrbacks(registry));
     this.chords = new ChordJoin(backend, results, canvas);
+    this.builtins = new PublishingBuiltins(canvas);
   }
 
   boolean acksLate(Accepted a) {
@@ -108,7 +110,7 @@ final class OutcomeSettler {
     if (!acksLate(a)) {
       a.delivery().ack();
     }
-    settle(a, canvas.runBuiltin(a.message()));
+    settle(a, builtins.run(a.message()));
   }
 
   /** An expired message: REVOKED without running (Celery marks it so and acks it). */
