@@ -195,6 +195,143 @@ def chord_error():
     return get(AsyncResult(body.id, app=app))
 
 
+# ---- drop-in scenarios (issue 13): what a Python app does in its first hour ----
+
+def none_args():
+    # A None result handed on to a chain's next step (it used to break the chain).
+    chained = get(chain(app.signature("proj.tasks.echo", (None,), queue=QUEUE),
+                        app.signature("chervil.debug.echo", queue=QUEUE)).apply_async())
+    return [get(send("chervil.debug.echo", (None,))), get(send("chervil.debug.echo", (1, None))),
+            chained]
+
+
+def compressed():
+    return {c: get(send("proj.tasks.add", (2, 3), compression=c))
+            for c in ("gzip", "zlib", "bzip2", "lzma")}
+
+
+def non_finite():
+    import math
+    got = get(send("chervil.debug.echo", (float("nan"), float("inf"), float("-inf"))))
+    return [math.isnan(got[0]), got[1] == float("inf"), got[2] == float("-inf")]
+
+
+def frozen(name, args=(), **options):
+    s = app.signature(name, args, queue=QUEUE, **options)
+    s.freeze()
+    return s
+
+
+def builtins():
+    from celery.canvas import chunks, xmap, xstarmap
+    out = {}
+    out["starmap"] = get(xstarmap(app.signature("proj.tasks.add"), [(1, 2), (3, 4)], app=app)
+                         .apply_async(queue=QUEUE))
+    out["map"] = get(xmap(app.signature("proj.tasks.echo"), [1, "two"], app=app)
+                     .apply_async(queue=QUEUE))
+    out["chunks"] = get(chunks(app.signature("proj.tasks.add"), [(1, 1), (2, 2), (3, 3)], 2,
+                               app=app).apply_async(queue=QUEUE))
+    out["chunks_task"] = get(send("celery.chunks", kwargs={
+        "task": app.signature("proj.tasks.add"), "it": [(1, 1), (2, 2), (3, 3)], "n": 2}))
+    out["accumulate"] = get(send("celery.accumulate", (1, 2, 3), kwargs={"index": 1}))
+    out["backend_cleanup"] = get(send("celery.backend_cleanup"))
+    out["chain_to_group"] = get(chain(app.signature("proj.tasks.add", (1, 1), queue=QUEUE),
+                                      group(app.signature("proj.tasks.mul", (10,), queue=QUEUE),
+                                            app.signature("proj.tasks.mul", (100,), queue=QUEUE)))
+                                .apply_async())
+    out["chain_to_chord"] = get(chain(app.signature("proj.tasks.add", (1, 1), queue=QUEUE),
+                                      group(app.signature("proj.tasks.mul", (10,), queue=QUEUE),
+                                            app.signature("proj.tasks.mul", (100,), queue=QUEUE)),
+                                      app.signature("proj.tasks.tsum", queue=QUEUE))
+                                .apply_async())
+    a, b = frozen("proj.tasks.mul", (2,)), frozen("proj.tasks.mul", (3,))
+    get(send("celery.group", kwargs={"tasks": [a, b], "result": None, "group_id": a.options.get(
+        "group_id") or "g-" + a.id, "partial_args": [5]}))
+    out["group_task"] = [get(AsyncResult(a.id, app=app)), get(AsyncResult(b.id, app=app))]
+    out["chain_task"] = outcome(lambda: get(send("celery.chain")))
+    return out
+
+
+def errbacks():
+    out = {}
+    immutable = frozen("proj.tasks.errback", ("x",), immutable=True)
+    failing = send("proj.java.fail", ("boom",), link_error=immutable)
+    outcome(lambda: get(failing))
+    out["immutable"] = get(AsyncResult(immutable.id, app=app))
+    new_style = frozen("proj.java.on_error")
+    failing = send("proj.java.fail", ("boom",), link_error=new_style)
+    outcome(lambda: get(failing))
+    out["new_style"] = get(AsyncResult(new_style.id, app=app))
+    out["new_style_failed_id"] = failing.id
+    # Not registered in the Java worker: sent the old way, to a queue the Java test reads.
+    unknown = app.signature("proj.py.collect", ("extra",), queue=QUEUE + ".collect")
+    failing = send("proj.java.fail", ("boom",), link_error=unknown)
+    outcome(lambda: get(failing))
+    out["unknown_failed_id"] = failing.id
+    return out
+
+
+def complex_chord():
+    header = [group(app.signature("proj.tasks.add", (1, 1), queue=QUEUE),
+                    app.signature("proj.tasks.add", (2, 2), queue=QUEUE)),
+              chain(app.signature("proj.tasks.add", (3, 3), queue=QUEUE),
+                    app.signature("proj.tasks.mul", (10,), queue=QUEUE)),
+              app.signature("proj.tasks.add", (4, 4), queue=QUEUE)]
+    return get(chord(header)(app.signature("proj.tasks.echo", queue=QUEUE)))
+
+
+def extended():
+    r = send("proj.tasks.add", (2, 3), kwargs={})
+    value = get(r)
+    meta = r._get_task_meta()
+    ttl = app.backend.client.ttl(app.backend.get_key_for_task(r.id))
+    return {"value": value, "name": r.name, "args": r.args, "kwargs": r.kwargs,
+            "worker": meta.get("worker"), "retries": meta.get("retries"),
+            "queue": meta.get("queue"), "ttl": ttl}
+
+
+def refused():
+    return {"pickle": outcome(lambda: get(send("proj.tasks.add", (1, 2), serializer="pickle"), 20))}
+
+
+def protocol1():
+    app.conf.task_protocol = 1  # before the first send: Celery caches the message format
+    return outcome(lambda: get(send("proj.tasks.add", (1, 2)), 20))
+
+
+def bounds():
+    out = {"tiny_limit": outcome(lambda: get(send("proj.java.sleep", (0.5,), time_limit=1e-12)))}
+    out["tiny_soft_limit"] = outcome(lambda: get(send("proj.java.sleep", (0.5,),
+                                                      soft_time_limit=1e-12)))
+    far = send("proj.tasks.add", (1, 1), eta=datetime.datetime(2400, 1, 1,
+                                                                tzinfo=datetime.timezone.utc))
+    out["negative_retries"] = outcome(lambda: get(send("proj.tasks.add", (1, 1), retries=-1), 20))
+    out["after"] = [get(send("proj.tasks.add", (i, i))) for i in range(20)]
+    out["far_state"] = far.state
+    return out
+
+
+def big_string():
+    value = "x" * 21_000_000
+    return get(send("proj.tasks.echo", (value,)), 60) == value
+
+
+SCENARIOS.update({
+    "none_args": none_args,
+    "compressed": compressed,
+    "non_finite": non_finite,
+    "builtins": builtins,
+    "errbacks": errbacks,
+    "complex_chord": complex_chord,
+    "extended": extended,
+    "unexpected_kwarg": lambda: get(send("chervil.debug.echo", (1,), kwargs={"k": 2})),
+    "refused": refused,
+    "protocol1": protocol1,
+    "bounds": bounds,
+    "big_string": big_string,
+})
+
+
 def main(name):
     if name == "thousand":
         line = scenario_thousand()

@@ -28,9 +28,12 @@ public final class RedisBackend implements ResultBackend {
   static final String KEY_PREFIX = "celery-task-meta-";
   static final String CHORD_PREFIX = "celery-taskset-meta-";
   private static final ObjectMapper JSON = CeleryJsonCodec.mapper();
-  private static final long EXPIRES_SECONDS = Duration.ofDays(1).toSeconds();
 
   private final URI uri;
+
+  /** Celery's {@code result_expires}: one day unless set; 0 for results that never expire. */
+  private volatile long expiresSeconds = Duration.ofDays(1).toSeconds();
+
   private JedisPooled redis;
 
   public RedisBackend(URI uri) {
@@ -45,6 +48,12 @@ public final class RedisBackend implements ResultBackend {
   }
 
   @Override
+  public void expireResultsAfter(Duration ttl) {
+    // Redis TTLs are whole seconds; a positive sub-second expiry must not become "never".
+    expiresSeconds = ttl.isZero() ? 0 : Math.max(1, (ttl.toMillis() + 999) / 1000);
+  }
+
+  @Override
   public String replyTo() {
     return null;
   }
@@ -53,14 +62,25 @@ public final class RedisBackend implements ResultBackend {
   public void store(ResultMeta meta, String replyTo, String correlationId) {
     String key = KEY_PREFIX + meta.taskId();
     String json = new String(CeleryJsonCodec.encodeResult(meta), StandardCharsets.UTF_8);
-    redis().setex(key, EXPIRES_SECONDS, json);
+    long ttl = expiresSeconds;
+    if (ttl > 0) {
+      redis().setex(key, ttl, json);
+    } else {
+      redis().set(key, json);
+    }
     redis().publish(key, json);
   }
 
   /** Celery's chord size key, {@code celery-taskset-meta-<group id>.s}, read by its workers. */
   @Override
   public void prepareChord(String groupId, int size) {
-    redis().setex(CHORD_PREFIX + groupId + ".s", EXPIRES_SECONDS, Integer.toString(size));
+    String key = CHORD_PREFIX + groupId + ".s";
+    long ttl = expiresSeconds;
+    if (ttl > 0) {
+      redis().setex(key, ttl, Integer.toString(size));
+    } else {
+      redis().set(key, Integer.toString(size));
+    }
   }
 
   @Override
@@ -93,8 +113,10 @@ public final class RedisBackend implements ResultBackend {
       count = tx.zcount(joined, "-inf", "+inf");
       added = tx.get(prefix + ".t");
       size = tx.get(prefix + ".s");
-      for (String key : List.of(joined, prefix + ".t", prefix + ".s")) {
-        tx.expire(key, EXPIRES_SECONDS);
+      long ttl = expiresSeconds;
+      for (String key :
+          ttl > 0 ? List.of(joined, prefix + ".t", prefix + ".s") : List.<String>of()) {
+        tx.expire(key, ttl);
       }
       tx.exec();
     }
@@ -112,6 +134,53 @@ public final class RedisBackend implements ResultBackend {
     }
     redis().del(joined, prefix + ".t", prefix + ".s");
     return Optional.of(parts);
+  }
+
+  /** Celery's {@code celery-taskset-meta-<id>}: {@code {"result": [[id, parent], children]}}. */
+  @Override
+  public Optional<List<Object>> restoreGroupResults(String groupId) {
+    String saved = redis().get(CHORD_PREFIX + groupId);
+    if (saved == null) {
+      return Optional.empty();
+    }
+    try {
+      Object tuple = JSON.readValue(saved, java.util.Map.class).get("result");
+      if (!(tuple instanceof List<?> t) || t.size() != 2 || !(t.get(1) instanceof List<?> kids)) {
+        throw new IllegalStateException("not a saved group: " + saved);
+      }
+      List<Object> out = new ArrayList<>();
+      for (Object child : kids) {
+        out.add(resultOf(child));
+      }
+      return Optional.of(out);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable saved group " + groupId, e);
+    }
+  }
+
+  /** A result tuple {@code [[id, parent], children]}: a leaf's stored value, a group's list. */
+  private Object resultOf(Object tuple) {
+    if (!(tuple instanceof List<?> t) || t.size() != 2) {
+      throw new IllegalStateException("not a result tuple: " + tuple);
+    }
+    if (t.get(1) instanceof List<?> kids) {
+      List<Object> out = new ArrayList<>();
+      for (Object child : kids) {
+        out.add(resultOf(child));
+      }
+      return out;
+    }
+    Object head = t.get(0);
+    String id = head instanceof List<?> pair ? String.valueOf(pair.get(0)) : String.valueOf(head);
+    String json = redis().get(KEY_PREFIX + id);
+    if (json == null) {
+      return null;
+    }
+    try {
+      return CeleryJsonCodec.decodeResult(json.getBytes(StandardCharsets.UTF_8), id).result();
+    } catch (MalformedMessageException e) {
+      throw new IllegalStateException("unreadable result of " + id, e);
+    }
   }
 
   private static ChordPart decodePart(String json) {

@@ -16,6 +16,12 @@ public interface ResultBackend extends AutoCloseable {
 
   void start();
 
+  /**
+   * How long stored results live (Celery's {@code result_expires}); zero keeps them. Set before
+   * {@link #start()}; backends that keep nothing ignore it.
+   */
+  default void expireResultsAfter(Duration ttl) {}
+
   /** The {@code reply_to} a client must put on its messages, or null if results are not routed. */
   String replyTo();
 
@@ -73,6 +79,16 @@ public interface ResultBackend extends AutoCloseable {
    */
   default Optional<List<ChordPart>> joinChord(String groupId, Integer index, ChordPart part) {
     throw new UnsupportedOperationException(cannotJoinChords());
+  }
+
+  /**
+   * The results of a group saved by its sender (Celery's {@code GroupResult.save}, which it does
+   * for a chord whose header is complex: groups in the group, chains in it), in the saved shape: a
+   * nested group becomes a nested list, a chain its last task's result. Empty when nothing was
+   * saved under {@code groupId}.
+   */
+  default Optional<List<Object>> restoreGroupResults(String groupId) {
+    return Optional.empty();
   }
 
   private String cannotJoinChords() {

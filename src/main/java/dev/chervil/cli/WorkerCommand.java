@@ -92,6 +92,21 @@ final class WorkerCommand implements Callable<Integer> {
               + " set it by policy); with --dead-letter-exchange a poison message ends there.")
   Integer deliveryLimit;
 
+  @Option(
+      names = "--result-extended",
+      description =
+          "Store name, args, kwargs, worker, retries and queue with each result (Celery's"
+              + " result_extended).")
+  boolean resultExtended;
+
+  @Option(
+      names = "--result-expires",
+      defaultValue = "86400",
+      description =
+          "Seconds results are kept in the backend, 0 for ever (Celery's result_expires)."
+              + " Default: ${DEFAULT-VALUE}.")
+  long resultExpires;
+
   @Override
   public Integer call() throws Exception {
     LogLevel.set(logLevel); // before the first logger exists: slf4j-simple reads it once
@@ -104,7 +119,9 @@ final class WorkerCommand implements Callable<Integer> {
             TimeLimits.ofSeconds(softTimeLimit, timeLimit),
             deadLetterExchange,
             warmTimeout(),
-            QueueArguments.of(queueType, maxPriority, deliveryLimit));
+            QueueArguments.of(queueType, maxPriority, deliveryLimit),
+            resultExtended,
+            Duration.ofSeconds(resultExpires));
     Worker worker =
         Chervil.worker(connection.broker, connection.backendUrl(), poolOptions.toSpec(), config);
     ShutdownSignals signals = new ShutdownSignals(worker, config.drainTimeout());

@@ -25,7 +25,10 @@ public final class DebugTasks implements TaskModule {
     registry
         .register(TaskDefinition.named("chervil.debug.noop").handler((ctx, a) -> null))
         .register(
-            TaskDefinition.named("chervil.debug.echo").varArgs().handler((ctx, a) -> List.of(a)))
+            TaskDefinition.named("chervil.debug.echo")
+                .varArgs()
+                // Arrays.asList, not List.of: arguments may be None (List.of refuses nulls).
+                .handler((ctx, a) -> java.util.Arrays.asList(a)))
         .register(
             TaskDefinition.named("chervil.debug.sleep")
                 .param("seconds", double.class)

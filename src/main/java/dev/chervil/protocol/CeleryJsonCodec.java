@@ -1,6 +1,10 @@
 package dev.chervil.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,15 +37,66 @@ import java.util.Set;
  * one is made looking at the other.
  */
 public final class CeleryJsonCodec {
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /**
+   * The most a body may hold, decompressed: RabbitMQ's default {@code max_message_size} (128 MiB),
+   * so any string Python can put in an uncompressed message is read (Jackson's own default, 20 M
+   * characters, refused valid messages).
+   */
+  public static final int MAX_BODY_BYTES = 128 * 1024 * 1024;
+
+  /**
+   * Python 3.11's {@code sys.get_int_max_str_digits()}: {@code json.dumps} refuses longer integers.
+   */
+  static final int MAX_NUMBER_DIGITS = 4300;
+
+  /**
+   * Python's {@code json.dumps} raises RecursionError below 1,000 levels (its default recursion
+   * limit), so nothing deeper comes from a stock Python client.
+   */
+  static final int MAX_NESTING = 1000;
+
+  /**
+   * ETAs and expiry times past this are held as if this far away: far enough never to fire in a
+   * worker's life, near enough for nanosecond arithmetic ({@code toNanos} overflows at 292 years).
+   */
+  static final java.time.Duration FAR_FUTURE = java.time.Duration.ofDays(100 * 365);
+
+  /**
+   * Time limits past this (about 10 years) are clamped to it; a positive limit under a millisecond
+   * is raised to one millisecond, the resolution of the worker's timers (it used to round to zero,
+   * which TimeLimits refuses).
+   */
+  static final double MAX_LIMIT_SECONDS = 10 * 365 * 86400.0;
+
+  static final double MIN_LIMIT_SECONDS = 0.001;
+
+  private static final ObjectMapper MAPPER = newMapper();
+
+  private static ObjectMapper newMapper() {
+    JsonFactory factory =
+        JsonFactory.builder()
+            // Python's json writes NaN, Infinity and -Infinity bare and reads them back.
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxStringLength(MAX_BODY_BYTES)
+                    .maxNumberLength(MAX_NUMBER_DIGITS)
+                    .maxNestingDepth(MAX_NESTING)
+                    .build())
+            .build();
+    return new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
 
   /** Python's {@code datetime.isoformat()} with an explicit offset, which every Celery parses. */
   private static final DateTimeFormatter ISO =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSxxx");
 
-  /** The headers this version models; anything else is kept in {@link TaskHeaders#extra()}. */
-  private static final Set<String> KNOWN_HEADERS =
+  /**
+   * The headers this version models; anything else is kept in {@link TaskHeaders#extra()}. So is
+   * kombu's {@code compression}: a message re-sent (a retry) is compressed as it came.
+   */
+  static final Set<String> KNOWN_HEADERS =
       Set.of(
           "lang",
           "task",
@@ -62,6 +117,9 @@ public final class CeleryJsonCodec {
           "replaced_task_nesting",
           "stamped_headers",
           "stamps");
+
+  private static final Set<String> RESULT_FIELDS =
+      Set.of("status", "result", "traceback", "children", "date_done", "task_id");
 
   private CeleryJsonCodec() {}
 
@@ -115,6 +173,12 @@ public final class CeleryJsonCodec {
     embed.put("chain", e.chain().isEmpty() ? null : e.chain());
     embed.put("chord", e.chord());
     byte[] body = write(Arrays.asList(message.args(), message.kwargs(), embed));
+    if (h.extra().get("compression") instanceof String method) {
+      // kombu's header: the body is compressed after serializing, and says how.
+      String type = Compression.contentType(method);
+      headers.put("compression", type);
+      body = Compression.compress(type, body);
+    }
 
     MessageProperties p =
         message.properties() != null ? message.properties() : MessageProperties.json(h.id(), null);
@@ -130,8 +194,7 @@ public final class CeleryJsonCodec {
               p.expiration());
     }
     if (h.expires() != null) {
-      long ms = Math.max(0, Duration.between(OffsetDateTime.now(), h.expires()).toMillis());
-      p = p.withExpiration(Long.toString(ms));
+      p = p.withExpiration(Long.toString(millisUntil(h.expires())));
     }
     return new WireMessage(p, headers, body);
   }
@@ -146,10 +209,7 @@ public final class CeleryJsonCodec {
     MessageProperties p = wire.properties();
     String contentType = p == null ? null : p.contentType();
     if (!MessageProperties.JSON.equalsIgnoreCase(contentType)) {
-      throw new MalformedMessageException(
-          "content type "
-              + (contentType == null ? "(none)" : contentType)
-              + " refused: only application/json is accepted");
+      throw refused(contentType);
     }
     String encoding = p.contentEncoding();
     if (encoding != null
@@ -161,9 +221,11 @@ public final class CeleryJsonCodec {
     Map<String, Object> raw = wire.headers();
     if (!raw.containsKey("task")) {
       throw new MalformedMessageException(
-          "no 'task' header: not a protocol v2 message (protocol v1 is not supported)");
+          "no 'task' header: not a protocol v2 message (protocol v1 is not supported)",
+          "NotImplementedError",
+          "builtins");
     }
-    Headers in = new Headers(raw);
+    HeaderReader in = new HeaderReader(raw);
     TaskHeaders headers =
         TaskHeaders.builder(in.requiredString("task"), in.requiredString("id"))
             .lang(in.string("lang"))
@@ -171,8 +233,8 @@ public final class CeleryJsonCodec {
             .eta(in.time("eta"))
             .expires(in.time("expires"))
             .group(in.string("group"))
-            .groupIndex(in.integer("group_index"))
-            .retries(in.integer("retries") == null ? 0 : in.integer("retries"))
+            .groupIndex(in.natural("group_index"))
+            .retries(in.natural("retries") == null ? 0 : in.natural("retries"))
             .timelimit(in.timelimit())
             .rootId(in.string("root_id"))
             .parentId(in.string("parent_id"))
@@ -180,13 +242,17 @@ public final class CeleryJsonCodec {
             .kwargsrepr(in.string("kwargsrepr"))
             .origin(in.string("origin"))
             .ignoreResult(Boolean.TRUE.equals(in.bool("ignore_result")))
-            .replacedTaskNesting(in.integer("replaced_task_nesting"))
+            .replacedTaskNesting(in.natural("replaced_task_nesting"))
             .stampedHeaders(in.stringList("stamped_headers"))
             .stamps(in.map("stamps"))
             .extra(in.extra())
             .build();
 
-    JsonNode body = readBody(wire.body());
+    byte[] bytes = wire.body();
+    if (raw.get("compression") != null) {
+      bytes = Compression.decompress(String.valueOf(raw.get("compression")), bytes, MAX_BODY_BYTES);
+    }
+    JsonNode body = readBody(bytes);
     if (!body.isArray() || body.size() < 2 || body.size() > 3) {
       throw new MalformedMessageException("body is not [args, kwargs, embed]: " + abbreviate(body));
     }
@@ -213,6 +279,7 @@ public final class CeleryJsonCodec {
     m.put("children", meta.children());
     m.put("date_done", format(meta.dateDone()));
     m.put("task_id", meta.taskId());
+    meta.extra().forEach(m::putIfAbsent);
     return write(m);
   }
 
@@ -235,7 +302,63 @@ public final class CeleryJsonCodec {
     List<Object> children = m.get("children") instanceof List<?> l ? new ArrayList<>(l) : List.of();
     OffsetDateTime done = m.get("date_done") instanceof String s ? parseTime("date_done", s) : null;
     String traceback = m.get("traceback") instanceof String s ? s : null;
-    return new ResultMeta(taskId, status, m.get("result"), traceback, children, done);
+    Map<String, Object> extra = new LinkedHashMap<>(m);
+    RESULT_FIELDS.forEach(extra::remove);
+    return new ResultMeta(taskId, status, m.get("result"), traceback, children, done, extra);
+  }
+
+  /**
+   * The task id of a message that may not decode: the {@code id} header (protocol 2), else the
+   * {@code id} of a JSON protocol 1 body; null when neither can be read.
+   */
+  public static String taskIdOf(WireMessage wire) {
+    if (wire.headers().get("id") instanceof String id) {
+      return id;
+    }
+    MessageProperties p = wire.properties();
+    if (p != null && MessageProperties.JSON.equalsIgnoreCase(p.contentType())) {
+      try {
+        JsonNode id = MAPPER.readTree(wire.body()).path("id");
+        return id.isTextual() ? id.asText() : null;
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Milliseconds from now until {@code t}: 0 when past, saturated at {@link #FAR_FUTURE} (an ETA in
+   * the year +999999999 overflows a long of milliseconds).
+   */
+  public static long millisUntil(OffsetDateTime t) {
+    OffsetDateTime now = OffsetDateTime.now();
+    if (!t.isAfter(now)) {
+      return 0;
+    }
+    if (t.isAfter(now.plus(FAR_FUTURE))) {
+      return FAR_FUTURE.toMillis();
+    }
+    return Duration.between(now, t).toMillis();
+  }
+
+  /** kombu's refusal of a serializer it does not trust, in its words. */
+  private static MalformedMessageException refused(String contentType) {
+    String name =
+        switch (contentType == null ? "" : contentType.toLowerCase(java.util.Locale.ROOT)) {
+          case "application/x-python-serialize" -> "pickle";
+          case "application/x-yaml" -> "yaml";
+          case "application/x-msgpack" -> "msgpack";
+          default -> contentType == null ? "(none)" : contentType;
+        };
+    return new MalformedMessageException(
+        "Refusing to deserialize untrusted content of type "
+            + name
+            + " ("
+            + contentType
+            + "): only application/json is accepted",
+        "ContentDisallowed",
+        "kombu.exceptions");
   }
 
   // ---- helpers ----
@@ -252,11 +375,14 @@ public final class CeleryJsonCodec {
     try {
       JsonNode node = MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
       if (node == null || node.isMissingNode()) {
-        throw new MalformedMessageException("empty body");
+        throw new MalformedMessageException("empty body", "DecodeError", "kombu.exceptions");
       }
       return node;
     } catch (IOException e) {
-      throw new MalformedMessageException("body is not valid JSON: " + firstLine(e.getMessage()));
+      throw new MalformedMessageException(
+          "body is not valid JSON: " + firstLine(e.getMessage()),
+          "DecodeError",
+          "kombu.exceptions");
     }
   }
 
@@ -312,7 +438,7 @@ public final class CeleryJsonCodec {
     }
   }
 
-  private static String abbreviate(Object value) {
+  static String abbreviate(Object value) {
     String s = String.valueOf(value);
     return s.length() <= 80 ? s : s.substring(0, 77) + "...";
   }
@@ -331,105 +457,5 @@ public final class CeleryJsonCodec {
 
   private static com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> mapType() {
     return new com.fasterxml.jackson.core.type.TypeReference<>() {};
-  }
-
-  /** Typed reads of header values, each failing with the header's name. */
-  private record Headers(Map<String, Object> raw) {
-    String requiredString(String name) throws MalformedMessageException {
-      String v = string(name);
-      if (v == null || v.isBlank()) {
-        throw new MalformedMessageException("missing header '" + name + "'");
-      }
-      return v;
-    }
-
-    String string(String name) throws MalformedMessageException {
-      Object v = raw.get(name);
-      if (v == null || v instanceof String) {
-        return (String) v;
-      }
-      throw wrongType(name, "a string", v);
-    }
-
-    Integer integer(String name) throws MalformedMessageException {
-      Object v = raw.get(name);
-      if (v == null) {
-        return null;
-      }
-      if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
-        return ((Number) v).intValue();
-      }
-      throw wrongType(name, "an integer", v);
-    }
-
-    Boolean bool(String name) throws MalformedMessageException {
-      Object v = raw.get(name);
-      if (v == null || v instanceof Boolean) {
-        return (Boolean) v;
-      }
-      throw wrongType(name, "a boolean", v);
-    }
-
-    OffsetDateTime time(String name) throws MalformedMessageException {
-      String v = string(name);
-      return v == null ? null : parseTime(name, v);
-    }
-
-    List<String> stringList(String name) throws MalformedMessageException {
-      Object v = raw.get(name);
-      if (v == null) {
-        return null;
-      }
-      if (v instanceof List<?> l && l.stream().allMatch(x -> x instanceof String)) {
-        return l.stream().map(String.class::cast).toList();
-      }
-      throw wrongType(name, "a list of strings", v);
-    }
-
-    @SuppressWarnings("unchecked")
-    Map<String, Object> map(String name) throws MalformedMessageException {
-      Object v = raw.get(name);
-      if (v == null || v instanceof Map<?, ?>) {
-        return (Map<String, Object>) v;
-      }
-      throw wrongType(name, "a dict", v);
-    }
-
-    TimeLimit timelimit() throws MalformedMessageException {
-      Object v = raw.get("timelimit");
-      if (v == null) {
-        return TimeLimit.NONE;
-      }
-      if (!(v instanceof List<?> l) || l.size() != 2) {
-        throw wrongType("timelimit", "[hard, soft]", v);
-      }
-      return new TimeLimit(seconds(l.get(0)), seconds(l.get(1)));
-    }
-
-    private static Double seconds(Object v) throws MalformedMessageException {
-      if (v == null) {
-        return null;
-      }
-      if (v instanceof Number n && n.doubleValue() >= 0) {
-        return n.doubleValue();
-      }
-      throw wrongType("timelimit", "non-negative seconds or null", v);
-    }
-
-    Map<String, Object> extra() {
-      Map<String, Object> extra = new LinkedHashMap<>();
-      raw.forEach(
-          (k, v) -> {
-            if (!KNOWN_HEADERS.contains(k)) {
-              extra.put(k, v);
-            }
-          });
-      return extra;
-    }
-
-    private static MalformedMessageException wrongType(String name, String expected, Object v) {
-      return new MalformedMessageException(
-          "header '" + name + "' should be " + expected + ", got " + abbreviate(v));
-    }
   }
 }

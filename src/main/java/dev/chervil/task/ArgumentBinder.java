@@ -13,8 +13,10 @@ import java.util.Set;
 
 /**
  * Fits a message's JSON args/kwargs to a task's declared parameters, the way Python binds a call:
- * positional first, then keywords by name. Conversion is strict — "5" is not an int, 2.5 is not a
- * long — because a silently coerced argument is a wrong result nobody notices.
+ * positional first, then keywords by name; a keyword no parameter names is a TypeError unless the
+ * task takes {@code **kwargs} ({@link TaskDefinition.Builder#varKwargs()}). Conversion is strict —
+ * "5" is not an int, 2.5 is not a long — because a silently coerced argument is a wrong result
+ * nobody notices.
  */
 public final class ArgumentBinder {
   private static final ObjectMapper STRICT = strictMapper();
@@ -24,6 +26,9 @@ public final class ArgumentBinder {
   public static Object[] bind(TaskDefinition task, List<Object> args, Map<String, Object> kwargs)
       throws ArgumentMismatchException {
     if (task.varArgs()) {
+      if (!task.varKwargs() && !kwargs.isEmpty()) {
+        throw unexpected(task, kwargs.keySet().iterator().next());
+      }
       return args.toArray();
     }
     List<Param> params = task.params();
@@ -57,12 +62,16 @@ public final class ArgumentBinder {
       bound[i] = convert(task, p, positional ? args.get(i) : kwargs.get(p.name()));
     }
     for (String key : kwargs.keySet()) {
-      if (!known.contains(key)) {
-        throw new ArgumentMismatchException(
-            task.name() + "() got an unexpected keyword argument '" + key + "'");
+      if (!known.contains(key) && !task.varKwargs()) {
+        throw unexpected(task, key);
       }
     }
     return bound;
+  }
+
+  private static ArgumentMismatchException unexpected(TaskDefinition task, String key) {
+    return new ArgumentMismatchException(
+        task.name() + "() got an unexpected keyword argument '" + key + "'");
   }
 
   private static Object convert(TaskDefinition task, Param p, Object value)

@@ -65,6 +65,7 @@ public final class TaskContext {
 
   /** Sleeps, but wakes with {@link SoftTimeLimitExceeded} when the soft limit fires. */
   public void sleep(Duration duration) {
+    checkCancelled();
     try {
       TimeUnit.NANOSECONDS.sleep(duration.toNanos());
     } catch (InterruptedException e) {
@@ -109,9 +110,16 @@ public final class TaskContext {
 
   // ---- for pools ------------------------------------------------------------------------------
 
-  /** Binds the context to the thread that runs the task, so cancellation can interrupt it. */
+  /**
+   * Binds the context to the thread that runs the task, so cancellation can interrupt it. A soft
+   * limit that fired before the task started (a 1 ms limit reaches a child JVM before its task
+   * thread is bound) interrupts the thread now, or it would never be delivered.
+   */
   public synchronized void bindTo(Thread runner) {
     thread = runner;
+    if (cancelled) {
+      runner.interrupt();
+    }
   }
 
   public synchronized void unbind() {

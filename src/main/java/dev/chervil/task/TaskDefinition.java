@@ -16,7 +16,12 @@ import java.util.Objects;
  * }</pre>
  */
 public record TaskDefinition(
-    String name, List<Param> params, boolean varArgs, TaskHandler handler, TaskOptions options) {
+    String name,
+    List<Param> params,
+    boolean varArgs,
+    boolean varKwargs,
+    TaskHandler handler,
+    TaskOptions options) {
 
   public TaskDefinition {
     Objects.requireNonNull(name, "name");
@@ -34,6 +39,7 @@ public record TaskDefinition(
     private final String name;
     private final List<Param> params = new ArrayList<>();
     private boolean varArgs;
+    private boolean varKwargs;
     private String queue;
     private TimeLimits limits = TimeLimits.NONE;
     private Boolean acksLate;
@@ -62,6 +68,16 @@ public record TaskDefinition(
     /** Accept any positional arguments as raw JSON values (no checking). */
     public Builder varArgs() {
       varArgs = true;
+      return this;
+    }
+
+    /**
+     * Accept keyword arguments no parameter names, like Python's {@code **kwargs}; the task reads
+     * them from {@code ctx.request().kwargs()}. Without it an unknown keyword is a TypeError, as in
+     * Python.
+     */
+    public Builder varKwargs() {
+      varKwargs = true;
       return this;
     }
 
@@ -128,7 +144,7 @@ public record TaskDefinition(
               retryBackoff,
               retryBackoffMax,
               retryJitter);
-      return new TaskDefinition(name, params, varArgs, handler, options);
+      return new TaskDefinition(name, params, varArgs, varKwargs, handler, options);
     }
   }
 }

@@ -9,6 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class TaskRegistry {
   private final Map<String, TaskDefinition> tasks = new ConcurrentHashMap<>();
 
+  /** A registry holding Celery's built-in tasks ({@code celery.map}, ...), as every Celery app. */
+  public TaskRegistry() {
+    register(new dev.chervil.canvas.BuiltinTasks());
+  }
+
   public TaskRegistry register(TaskDefinition definition) {
     TaskDefinition previous = tasks.putIfAbsent(definition.name(), definition);
     if (previous != null) {

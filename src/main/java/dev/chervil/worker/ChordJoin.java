@@ -63,13 +63,31 @@ final class ChordJoin {
       if (bodyId != null) {
         results.failure(bodyId, sig.option("reply_to"), error);
       }
-      canvas.onChordFailure(m, sig, bodyId);
+      canvas.onChordFailure(m, sig, bodyId, error);
       log.warn(
           "event=chord-failed group={} body={} reason=\"{}\"", group, sig.task(), error.message());
     } else {
-      canvas.callChordBody(m, body, parts.get().stream().map(ChordPart::result).toList());
+      // A complex header (a group of groups, a chain in the header) was saved by the sender with
+      // GroupResult.save: its results are restored in that shape, as Celery's Redis backend does;
+      // a simple header's are the parts in order. (Arrays.asList: a result may be None.)
+      Object results =
+          restored(group)
+              .orElseGet(
+                  () ->
+                      java.util.Arrays.asList(
+                          parts.get().stream().map(ChordPart::result).toArray()));
+      canvas.callChordBody(m, body, results);
       log.info(
           "event=chord-complete group={} body={} parts={}", group, sig.task(), parts.get().size());
+    }
+  }
+
+  private Optional<Object> restored(String group) {
+    try {
+      return backend.restoreGroupResults(group).map(Object.class::cast);
+    } catch (RuntimeException e) {
+      log.error("event=chord-restore-failed group={} reason=\"{}\"", group, e.toString());
+      return Optional.empty();
     }
   }
 

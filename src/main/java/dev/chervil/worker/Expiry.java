@@ -1,5 +1,6 @@
 package dev.chervil.worker;
 
+import dev.chervil.protocol.CeleryJsonCodec;
 import dev.chervil.protocol.TaskMessage;
 import java.time.OffsetDateTime;
 
@@ -12,13 +13,12 @@ final class Expiry {
     return expires != null && !expires.isAfter(OffsetDateTime.now());
   }
 
-  /** Milliseconds until the ETA, or 0 when it has none or it is due. */
+  /**
+   * Milliseconds until the ETA, or 0 when it has none or it is due. An ETA centuries away is held
+   * as if 100 years away (Celery holds far ETAs too; the arithmetic must not overflow).
+   */
   static long millisUntilEta(TaskMessage m) {
     OffsetDateTime eta = m.headers().eta();
-    if (eta == null) {
-      return 0;
-    }
-    long ms = java.time.Duration.between(OffsetDateTime.now(), eta).toMillis();
-    return Math.max(0, ms);
+    return eta == null ? 0 : CeleryJsonCodec.millisUntil(eta);
   }
 }

@@ -47,8 +47,17 @@ final class Intake {
     try {
       message = CeleryJsonCodec.decode(delivery.message());
     } catch (MalformedMessageException e) {
-      Object id = delivery.message().headers().get("id");
-      return new Rejected(delivery, id == null ? null : id.toString(), null, e.getMessage(), null);
+      // Stored as the task's FAILURE when the message names its id, so a Python caller's get()
+      // raises at once (ContentDisallowed, NotImplementedError for protocol 1, ...) instead of
+      // timing out; Celery itself leaves such callers waiting.
+      String id = CeleryJsonCodec.taskIdOf(delivery.message());
+      Object name = delivery.message().headers().get("task");
+      return new Rejected(
+          delivery,
+          id,
+          name instanceof String n ? n : null,
+          e.getMessage(),
+          new TaskError(e.excType(), e.getMessage(), e.excModule(), null, List.of()));
     }
     if (message.embed().chord() != null && !joinsChords) {
       // Celery joins chords in the result backend; with one that cannot (rpc://), a member that

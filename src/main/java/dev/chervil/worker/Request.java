@@ -93,7 +93,8 @@ final class Request {
         h.group(),
         limits,
         // The body as it arrived: a child JVM decodes its arguments itself, where the task runs.
-        delivery.message().body());
+        // A compressed body was inflated by the codec; the child gets the decoded values then.
+        delivery.message().headers().get("compression") == null ? delivery.message().body() : null);
   }
 
   /** Milliseconds until the ETA (0 when due or none), saturating instead of overflowing. */
@@ -134,6 +135,17 @@ final class Request {
     return true;
   }
 
+  /**
+   * Celery's publishing built-ins ({@code celery.group}, {@code celery.chord}, {@code
+   * celery.chain}) run on the calling thread, in the worker process, because what they do is
+   * publish; then they are settled like any task.
+   */
+  void runInWorker() {
+    if (begin()) {
+      complete(env.builtins().run(message));
+    }
+  }
+
   /** An expired message: REVOKED without running, then acked (as Celery does). */
   void revokeExpired() {
     env.stats().revoked.increment();
@@ -144,7 +156,7 @@ final class Request {
         id(),
         message.task(),
         message.headers().expires());
-    CompletableFuture<Void> stored = env.results().revoked(message, "expired");
+    CompletableFuture<Void> stored = env.results().revoked(message, delivery.queue(), "expired");
     stored.whenComplete((ok, e) -> acknowledge());
   }
 
@@ -178,7 +190,8 @@ final class Request {
 
   private void succeed(Object result) {
     env.stats().succeeded.increment();
-    CompletableFuture<Void> stored = keepResult() ? env.results().success(message, result) : done();
+    CompletableFuture<Void> stored =
+        keepResult() ? env.results().success(message, delivery.queue(), result) : done();
     env.chords().partDone(message, TaskState.SUCCESS, result);
     env.canvas().onSuccess(message, result);
     if (log.isInfoEnabled()) {
@@ -193,9 +206,10 @@ final class Request {
 
   private void fail(TaskError error, String outcome) {
     env.stats().failed.increment();
-    CompletableFuture<Void> stored = keepResult() ? env.results().failure(message, error) : done();
+    CompletableFuture<Void> stored =
+        keepResult() ? env.results().failure(message, delivery.queue(), error) : done();
     env.chords().partDone(message, TaskState.FAILURE, error.toMeta());
-    env.canvas().onFailure(message);
+    env.canvas().onFailure(message, error);
     log.warn(
         "event=task-failed task={} name={} outcome={} exc_type={} runtime_ms={} reason=\"{}\"",
         id(),
@@ -264,7 +278,7 @@ final class Request {
             : TaskError.celery("Retry", "retry in " + r.countdown().toMillis() + "ms");
     // The copy is with the broker: the original may go whatever becomes of the RETRY state.
     if (keepResult()) {
-      env.results().retry(message, cause);
+      env.results().retry(message, delivery.queue(), cause);
     }
     finish(done());
   }

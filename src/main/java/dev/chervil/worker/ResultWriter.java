@@ -7,6 +7,8 @@ import dev.chervil.protocol.TaskMessage;
 import dev.chervil.task.TaskError;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -17,11 +19,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes task states to the result backend in Celery's shape. Every write is asynchronous: the
- * returned future completes when the backend has the state, or exceptionally when it could not be
- * stored even after the retries of its {@link StoreRetry} policy (each retry logged at WARN, the
- * final failure at ERROR, with the task id). The caller decides what a failed store means for its
- * message; nothing is thrown.
+ * Writes task states to the result backend in Celery's shape, {@code group_id} and {@code
+ * parent_id} included; with {@code result_extended} also {@code name, args, kwargs, worker,
+ * retries, queue}. Every write is asynchronous: the returned future completes when the backend has
+ * the state, or exceptionally when it could not be stored even after the retries of its {@link
+ * StoreRetry} policy (each retry logged at WARN, the final failure at ERROR, with the task id). The
+ * caller decides what a failed store means for its message; nothing is thrown.
  *
  * <p>Lifecycle: the retry timer (one daemon thread) starts with the writer; {@link #close()} stops
  * it, failing the stores still waiting for a retry.
@@ -33,14 +36,18 @@ final class ResultWriter implements AutoCloseable {
   private final StoreRetry retry;
   private final Executor retryOn;
   private final ScheduledThreadPoolExecutor timer;
+  private final boolean extended;
+  private final String worker = "chervil@" + hostname();
 
   /**
    * @param retryOn where a retried store runs once its wait is over (the timer only waits)
+   * @param extended Celery's {@code result_extended}
    */
-  ResultWriter(ResultBackend backend, StoreRetry retry, Executor retryOn) {
+  ResultWriter(ResultBackend backend, StoreRetry retry, Executor retryOn, boolean extended) {
     this.backend = backend;
     this.retry = retry;
     this.retryOn = retryOn;
+    this.extended = extended;
     this.timer =
         new ScheduledThreadPoolExecutor(
             1,
@@ -57,20 +64,21 @@ final class ResultWriter implements AutoCloseable {
     timer.shutdownNow();
   }
 
-  CompletableFuture<Void> success(TaskMessage m, Object result) {
-    return store(m, TaskState.SUCCESS, result, null);
+  /** {@code queue} is the one the message came from (extended meta); null when not known. */
+  CompletableFuture<Void> success(TaskMessage m, String queue, Object result) {
+    return store(m, queue, TaskState.SUCCESS, result, null);
   }
 
-  CompletableFuture<Void> failure(TaskMessage m, TaskError error) {
-    return store(m, TaskState.FAILURE, error.toMeta(), error.traceback());
+  CompletableFuture<Void> failure(TaskMessage m, String queue, TaskError error) {
+    return store(m, queue, TaskState.FAILURE, error.toMeta(), error.traceback());
   }
 
-  CompletableFuture<Void> retry(TaskMessage m, TaskError cause) {
-    return store(m, TaskState.RETRY, cause.toMeta(), cause.traceback());
+  CompletableFuture<Void> retry(TaskMessage m, String queue, TaskError cause) {
+    return store(m, queue, TaskState.RETRY, cause.toMeta(), cause.traceback());
   }
 
-  CompletableFuture<Void> revoked(TaskMessage m, String reason) {
-    return store(m, TaskState.REVOKED, revokedError(reason).toMeta(), null);
+  CompletableFuture<Void> revoked(TaskMessage m, String queue, String reason) {
+    return store(m, queue, TaskState.REVOKED, revokedError(reason).toMeta(), null);
   }
 
   /** Celery's TaskRevokedError, as stored and as a chord member's part. */
@@ -89,14 +97,16 @@ final class ResultWriter implements AutoCloseable {
   }
 
   private CompletableFuture<Void> store(
-      TaskMessage m, TaskState state, Object result, String traceback) {
+      TaskMessage m, String queue, TaskState state, Object result, String traceback) {
     String correlationId =
         m.properties() != null && m.properties().correlationId() != null
             ? m.properties().correlationId()
             : m.id();
     String replyTo = m.properties() == null ? null : m.properties().replyTo();
     return write(
-        new ResultMeta(m.id(), state, result, traceback, null, now()), replyTo, correlationId);
+        new ResultMeta(m.id(), state, result, traceback, null, now(), extra(m, queue)),
+        replyTo,
+        correlationId);
   }
 
   private CompletableFuture<Void> write(ResultMeta meta, String replyTo, String correlationId) {
@@ -153,6 +163,33 @@ final class ResultWriter implements AutoCloseable {
     return e instanceof CompletionException c && c.getCause() != null
         ? c.getCause().toString()
         : e.toString();
+  }
+
+  private Map<String, Object> extra(TaskMessage m, String queue) {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    if (m.headers().group() != null) {
+      extra.put("group_id", m.headers().group());
+    }
+    if (m.headers().parentId() != null) {
+      extra.put("parent_id", m.headers().parentId());
+    }
+    if (extended) {
+      extra.put("name", m.task());
+      extra.put("args", m.args());
+      extra.put("kwargs", m.kwargs());
+      extra.put("worker", worker);
+      extra.put("retries", m.headers().retries());
+      extra.put("queue", queue);
+    }
+    return extra;
+  }
+
+  private static String hostname() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "localhost";
+    }
   }
 
   private static OffsetDateTime now() {

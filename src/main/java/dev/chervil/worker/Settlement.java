@@ -2,6 +2,7 @@ package dev.chervil.worker;
 
 import dev.chervil.backend.ResultBackend;
 import dev.chervil.broker.Transport;
+import dev.chervil.task.TaskRegistry;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -30,6 +31,7 @@ final class Settlement implements AutoCloseable {
   private final Transport transport;
   private final Canvas canvas;
   private final ChordJoin chords;
+  private final PublishingBuiltins builtins;
   private final WorkerStats stats;
   private final WorkerConfig config;
   private final ThreadPoolExecutor executor;
@@ -41,6 +43,7 @@ final class Settlement implements AutoCloseable {
       ResultBackend backend,
       StoreRetry retry,
       Transport transport,
+      TaskRegistry registry,
       WorkerStats stats,
       WorkerConfig config) {
     this.transport = transport;
@@ -63,9 +66,10 @@ final class Settlement implements AutoCloseable {
             (task, pool) -> task.run());
     executor.prestartAllCoreThreads(); // started with the worker, so they are in every baseline
     // Retried stores run here too: one thread talks to the backend (one pooled connection).
-    this.results = new ResultWriter(backend, retry, executor);
-    this.canvas = new Canvas(transport);
+    this.results = new ResultWriter(backend, retry, executor, config.resultExtended());
+    this.canvas = new Canvas(transport, backend, Canvas.newStyleErrbacks(registry));
     this.chords = new ChordJoin(backend, results, canvas);
+    this.builtins = new PublishingBuiltins(canvas);
   }
 
   ResultWriter results() {
@@ -82,6 +86,10 @@ final class Settlement implements AutoCloseable {
 
   ChordJoin chords() {
     return chords;
+  }
+
+  PublishingBuiltins builtins() {
+    return builtins;
   }
 
   WorkerStats stats() {

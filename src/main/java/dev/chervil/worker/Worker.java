@@ -4,6 +4,7 @@ import dev.chervil.backend.ResultBackend;
 import dev.chervil.broker.Delivery;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
+import dev.chervil.canvas.BuiltinTasks;
 import dev.chervil.pool.ExecutionPool;
 import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskRegistry;
@@ -66,7 +67,9 @@ public final class Worker implements AutoCloseable {
     this.backend = backend;
     this.config = config;
     this.intake = new Intake(registry, backend.joinsChords());
-    this.settlement = new Settlement(backend, StoreRetry.DEFAULT, transport, stats, config);
+    backend.expireResultsAfter(config.resultExpires());
+    this.settlement =
+        new Settlement(backend, StoreRetry.DEFAULT, transport, registry, stats, config);
     this.eta = new EtaScheduler(subscriptions::get, this::admit);
   }
 
@@ -173,6 +176,9 @@ public final class Worker implements AutoCloseable {
     }
     switch (verdict) {
       case Rejected r -> reject(r);
+      case Accepted a when BuiltinTasks.IN_WORKER.contains(a.task().name()) ->
+          // celery.group/chord/chain publish their members: they run here, not in the pool.
+          new Request(a.delivery(), a.message(), a.task(), settlement).runInWorker();
       case Accepted a -> {
         Request request = new Request(a.delivery(), a.message(), a.task(), settlement);
         if (log.isInfoEnabled()) {

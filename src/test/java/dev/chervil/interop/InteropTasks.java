@@ -40,6 +40,20 @@ public final class InteropTasks implements TaskModule {
                 .param("task_id", String.class)
                 .handler((ctx, a) -> "errback saw " + a[0]))
         .register(
+            // A new-style errback (more than one parameter): (request, exc, traceback).
+            TaskDefinition.named("proj.java.on_error")
+                .param("request", java.util.Map.class)
+                .param("exc", java.util.Map.class)
+                .param("traceback", String.class)
+                .handler(
+                    (ctx, a) ->
+                        ((java.util.Map<?, ?>) a[1]).get("exc_type")
+                            + " in "
+                            + ((java.util.Map<?, ?>) a[0]).get("task")
+                            + "["
+                            + ((java.util.Map<?, ?>) a[0]).get("id")
+                            + "]"))
+        .register(
             TaskDefinition.named("proj.java.fail")
                 .param("message", String.class)
                 .handler(

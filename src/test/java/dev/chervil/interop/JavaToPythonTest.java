@@ -108,6 +108,15 @@ class JavaToPythonTest {
     assertEquals(5L, number(onRedis("proj.tasks.add", 2, 3).send().get(WAIT)));
   }
 
+  /** kombu's compression header: a Python worker decompresses what the Java client sent. */
+  @Test
+  void compressedCallsAreReadByAPythonWorker() throws Exception {
+    for (String method : List.of("gzip", "zlib", "bzip2", "lzma")) {
+      assertEquals(
+          5L, number(onRedis("proj.tasks.add", 2, 3).compression(method).send().get(WAIT)), method);
+    }
+  }
+
   @Test
   void keywordArguments() throws Exception {
     assertEquals(

@@ -155,6 +155,148 @@ class CeleryJsonCodecTest {
                 "{\"status\": \"WEIRD\"}".getBytes(StandardCharsets.UTF_8), "x"));
   }
 
+  /** Bodies compressed by Python's zlib.compress, bz2.compress and lzma.compress, as kombu does. */
+  @Test
+  void decodesBodiesKombuCompressed() throws Exception {
+    Map<String, String> python =
+        Map.of(
+            "application/x-gzip",
+            "eJyLjjbSUTCO1VGorgVipeTEnJykxOTsYiUrhbzSnBwdBaXUoiI0keSMxMw8ZG5+UQqUWxsLAApsGfI=",
+            "application/x-bz2",
+            "QlpoOTFBWSZTWaRTNS4AAA+bgFAEGBAACj5tmgogAFQ1AGgANNBKmJqGh6g9QyKDgh7KRfKnlLYiH3BWh+Se77WpIy1GQqGFNWw7AESeQGBAcl8XckU4UJCkUzUu",
+            "application/x-lzma",
+            "/Td6WFoAAATm1rRGAgAhARYAAAB0L+Wj4ABQADZdAC3gxFghFmYaLE91EEZQl45P+JXz7EBhcwcW3cF2FJS4v+KyE8ElvCxsTUIn6T/m2ZkUoqc8AAAAAL+W5h8113PWAAFSUZ/rZ7QftvN9AQAAAAAEWVo=");
+    for (Map.Entry<String, String> e : python.entrySet()) {
+      WireMessage w = headers(h -> h.put("compression", e.getKey()));
+      WireMessage compressed =
+          new WireMessage(
+              w.properties(), w.headers(), java.util.Base64.getDecoder().decode(e.getValue()));
+      TaskMessage m = CeleryJsonCodec.decode(compressed);
+      assertEquals(List.of(2, 3), m.args(), e.getKey());
+    }
+    assertReason("unsupported compression", headers(h -> h.put("compression", "application/zstd")));
+    assertReason(
+        "body is not valid application/x-bz2", headers(h -> h.put("compression", "bzip2")));
+  }
+
+  @Test
+  void compressesWhenTheCompressionHeaderSaysSoAndReadsItBack() throws Exception {
+    for (String method : List.of("gzip", "zlib", "bzip2", "lzma", "xz")) {
+      WireMessage w = headers(h -> h.put("compression", method));
+      TaskMessage m =
+          CeleryJsonCodec.decode(
+              new WireMessage(
+                  w.properties(),
+                  w.headers(),
+                  Compression.compress(method, fixture("celery52-add").body())));
+      WireMessage out = CeleryJsonCodec.encode(m);
+      assertEquals(Compression.contentType(method), out.headers().get("compression"));
+      assertTrue(out.body()[0] != '[', method + ": the body is compressed");
+      assertEquals(List.of(2, 3), CeleryJsonCodec.decode(out).args(), method);
+    }
+  }
+
+  @Test
+  void readsAndWritesNanAndInfinityTheWayPythonsJsonDoes() throws Exception {
+    TaskMessage m = CeleryJsonCodec.decode(body("[[NaN, Infinity, -Infinity], {}, null]"));
+    assertTrue(Double.isNaN((Double) m.args().get(0)));
+    assertEquals(Double.POSITIVE_INFINITY, m.args().get(1));
+    assertEquals(Double.NEGATIVE_INFINITY, m.args().get(2));
+    String written = new String(CeleryJsonCodec.encode(m).body(), StandardCharsets.UTF_8);
+    assertTrue(written.startsWith("[[NaN,Infinity,-Infinity]"), written);
+  }
+
+  /** What Python can send is read: a 21M-character string (Jackson's default stops at 20M). */
+  @Test
+  void jacksonLimitsMatchWhatPythonCanSend() throws Exception {
+    String big = "x".repeat(21_000_000);
+    assertEquals(big, CeleryJsonCodec.decode(body("[[\"" + big + "\"], {}, null]")).args().get(0));
+    String digits = "9".repeat(4300);
+    assertEquals(
+        new java.math.BigInteger(digits),
+        CeleryJsonCodec.decode(body("[[" + digits + "], {}, null]")).args().get(0));
+    assertReason("Number value length", body("[[" + digits + "9], {}, null]"));
+    String deep = "[".repeat(996) + "]".repeat(996);
+    assertEquals(1, CeleryJsonCodec.decode(body("[[" + deep + "], {}, null]")).args().size());
+    assertReason(
+        "nesting depth", body("[[" + "[".repeat(1000) + "]".repeat(1000) + "], {}, null]"));
+  }
+
+  @Test
+  void headerValuesAreBoundedBeforeAnythingSchedulesOnThem() throws Exception {
+    assertReason(
+        "header 'retries' should be an integer from 0", headers(h -> h.put("retries", -1)));
+    assertReason(
+        "header 'retries' should be an integer from 0", headers(h -> h.put("retries", 1L << 40)));
+    assertReason(
+        "header 'group_index' should be an integer from 0", headers(h -> h.put("group_index", -2)));
+    assertReason(
+        "header 'timelimit' should be finite",
+        headers(h -> h.put("timelimit", java.util.Arrays.asList(Double.NaN, null))));
+    assertEquals(
+        new TimeLimit(0.001, null),
+        CeleryJsonCodec.decode(headers(h -> h.put("timelimit", java.util.Arrays.asList(1e-12, 0))))
+            .headers()
+            .timelimit(),
+        "a tiny limit is raised to a millisecond; 0 is no limit");
+    assertEquals(
+        CeleryJsonCodec.MAX_LIMIT_SECONDS,
+        CeleryJsonCodec.decode(
+                headers(h -> h.put("timelimit", java.util.Arrays.asList(1e300, null))))
+            .headers()
+            .timelimit()
+            .hardSeconds());
+    for (String far : List.of("2400-01-01T00:00:00+00:00", "+999999999-12-31T23:59:59+00:00")) {
+      TaskMessage m = CeleryJsonCodec.decode(headers(h -> h.put("eta", far)));
+      assertEquals(
+          CeleryJsonCodec.FAR_FUTURE.toMillis() / 1000,
+          CeleryJsonCodec.millisUntil(m.headers().eta()) / 1000,
+          far + " is held as far as can be counted");
+      TaskMessage expiring = CeleryJsonCodec.decode(headers(h -> h.put("expires", far)));
+      assertTrue(
+          Long.parseLong(CeleryJsonCodec.encode(expiring).properties().expiration()) > 0, far);
+    }
+  }
+
+  @Test
+  void refusalsNameThePythonExceptionACallerShouldSee() throws Exception {
+    MalformedMessageException pickle =
+        assertThrows(
+            MalformedMessageException.class,
+            () ->
+                CeleryJsonCodec.decode(
+                    with(fixture("celery52-add"), "application/x-python-serialize", w -> {})));
+    assertEquals("ContentDisallowed", pickle.excType());
+    assertEquals("kombu.exceptions", pickle.excModule());
+    assertTrue(
+        pickle.getMessage().contains("Refusing to deserialize untrusted content of type pickle"));
+    WireMessage v1 =
+        new WireMessage(
+            fixture("celery52-add").properties(),
+            Map.of(),
+            "{\"task\": \"proj.tasks.add\", \"id\": \"v1-id\", \"args\": [1, 2]}"
+                .getBytes(StandardCharsets.UTF_8));
+    MalformedMessageException old =
+        assertThrows(MalformedMessageException.class, () -> CeleryJsonCodec.decode(v1));
+    assertEquals("NotImplementedError", old.excType());
+    assertEquals("v1-id", CeleryJsonCodec.taskIdOf(v1), "a protocol 1 body names its id");
+    assertEquals(
+        "DecodeError",
+        assertThrows(MalformedMessageException.class, () -> CeleryJsonCodec.decode(body("[")))
+            .excType());
+  }
+
+  @Test
+  void resultMetaKeepsCelerysOtherFields() throws Exception {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("parent_id", "p-1");
+    extra.put("name", "proj.tasks.add");
+    extra.put("args", List.of(1, 2));
+    ResultMeta meta = new ResultMeta("t-3", TaskState.SUCCESS, 3, null, null, null, extra);
+    ResultMeta back = CeleryJsonCodec.decodeResult(CeleryJsonCodec.encodeResult(meta), null);
+    assertEquals(extra, back.extra());
+  }
+
   // ---- fixtures ----
 
   private static void assertReason(String expected, WireMessage w) {

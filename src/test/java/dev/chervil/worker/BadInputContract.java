@@ -70,7 +70,11 @@ abstract class BadInputContract extends WorkerFixture {
             case UNKNOWN_TASK -> "NotRegistered";
             case WRONG_ARGUMENT_COUNT, WRONG_ARGUMENT_TYPE, UNEXPECTED_KWARG -> "TypeError";
             case CHORD_MEMBER_WITHOUT_A_JOINING_BACKEND -> "ChordError";
-            default -> null; // undecodable: no id or route to answer to
+            case PICKLE, YAML -> "ContentDisallowed";
+            case MISSING_TASK_HEADER -> "NotImplementedError"; // protocol 1, as far as we know
+            case MALFORMED_JSON -> "DecodeError";
+            case BODY_NOT_A_TRIPLE -> "ValueError";
+            case MISSING_ID_HEADER -> null; // no id to answer to
           };
       if (expected != null) {
         // The caller learns why at once instead of waiting forever.

@@ -203,6 +203,7 @@ class RequestFateTest {
         backend,
         new StoreRetry(3, Duration.ofMillis(10), Duration.ofMillis(20)),
         t,
+        new dev.chervil.task.TaskRegistry(),
         new WorkerStats(),
         WorkerConfig.defaults().withAcksLate(acksLate, rejectLost));
   }
