@@ -2,6 +2,7 @@ package dev.chervil.broker.memory;
 
 import dev.chervil.broker.BrokerUrl;
 import dev.chervil.broker.DeliveryHandler;
+import dev.chervil.broker.ExchangeSpec;
 import dev.chervil.broker.QueueSpec;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
@@ -96,6 +97,30 @@ public final class MemoryTransport implements Transport {
     broker.declareBareQueue(name);
     replyQueues.add(name);
     return name;
+  }
+
+  @Override
+  public void declareExchange(ExchangeSpec exchange) {
+    requireStarted();
+    broker.declareExchange(exchange.name(), exchange.type().name());
+  }
+
+  @Override
+  public void bind(String queue, String exchange, String routingKey) {
+    requireStarted();
+    broker.bind(queue, exchange, routingKey);
+  }
+
+  /** Acks each delivery before the handler sees it, so the handler's own settling is a no-op. */
+  @Override
+  public Subscription consumeNoAck(String queue, DeliveryHandler handler) {
+    return consume(
+        queue,
+        0,
+        delivery -> {
+          delivery.ack();
+          handler.handle(delivery); // a second ack or a reject is ignored by MemoryDelivery
+        });
   }
 
   @Override

@@ -1,0 +1,133 @@
+package dev.chervil.events;
+
+import dev.chervil.broker.ExchangeSpec;
+import dev.chervil.broker.Transport;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends Celery events (celery/events/dispatcher.py) to the topic exchange {@code celeryev}: routing
+ * key = type with {@code -} → {@code .}, delivery_mode 1, header {@code hostname}; every event has
+ * {@code type, hostname, timestamp, utcoffset, pid, clock}. Worker events always go out; task
+ * events only while enabled ({@code -E} or {@code enable_events}), Celery's "task" group.
+ *
+ * <p>Publishing is asynchronous ({@link Transport#publishAsync}): a caller on the hot path never
+ * waits for the broker; a failed event is counted and logged at debug, never thrown — events are
+ * monitoring, not state.
+ */
+public final class EventDispatcher {
+  private static final Logger log = LoggerFactory.getLogger(EventDispatcher.class);
+
+  /** kombu's {@code Exchange('celeryev', type='topic')}: durable, not auto-delete. */
+  public static final ExchangeSpec EXCHANGE =
+      new ExchangeSpec("celeryev", ExchangeSpec.Type.TOPIC, true, false);
+
+  private final Transport transport;
+  private final String hostname;
+  private final LamportClock clock;
+  private final long pid = ProcessHandle.current().pid();
+  private final AtomicBoolean taskEvents;
+  private final AtomicLong failed = new AtomicLong();
+  private volatile boolean declared;
+
+  public EventDispatcher(
+      Transport transport, String hostname, LamportClock clock, boolean taskEvents) {
+    this.transport = transport;
+    this.hostname = hostname;
+    this.clock = clock;
+    this.taskEvents = new AtomicBoolean(taskEvents);
+  }
+
+  public String hostname() {
+    return hostname;
+  }
+
+  public LamportClock clock() {
+    return clock;
+  }
+
+  /** Turns the "task" group on; false if it already was (Celery's reply text depends on it). */
+  public boolean enableTaskEvents() {
+    return taskEvents.compareAndSet(false, true);
+  }
+
+  public boolean disableTaskEvents() {
+    return taskEvents.compareAndSet(true, false);
+  }
+
+  public boolean taskEventsEnabled() {
+    return taskEvents.get();
+  }
+
+  /** Sends a task-* event if task events are on. */
+  public void sendTaskEvent(String type, Map<String, Object> fields) {
+    if (taskEvents.get()) {
+      send(type, fields);
+    }
+  }
+
+  /** Sends an event of any group now (asynchronously). */
+  public void send(String type, Map<String, Object> fields) {
+    Map<String, Object> event = new LinkedHashMap<>(fields);
+    event.put("hostname", hostname);
+    event.put("utcoffset", utcoffset());
+    event.put("pid", pid);
+    event.put("clock", clock.forward());
+    event.put("timestamp", System.currentTimeMillis() / 1000.0);
+    event.put("type", type);
+    try {
+      declareOnce();
+      transport
+          .publishAsync(
+              EXCHANGE.name(),
+              type.replace('-', '.'),
+              JsonMessages.transientJson(Map.of("hostname", hostname), event))
+          .whenComplete(
+              (ok, error) -> {
+                if (error != null) {
+                  lost(type, error);
+                }
+              });
+    } catch (RuntimeException e) {
+      lost(type, e);
+    }
+  }
+
+  /** Events that could not be published. */
+  public long failed() {
+    return failed.get();
+  }
+
+  /**
+   * Python's {@code time.timezone // 3600} (what Celery's {@code utcoffset()} returns when not in
+   * DST): hours <em>west</em> of UTC, floored, so UTC+2 is -2 and UTC-5 is 5.
+   */
+  public static int utcoffset() {
+    int eastSeconds = ZonedDateTime.now(ZoneId.systemDefault()).getOffset().getTotalSeconds();
+    return Math.floorDiv(-eastSeconds, 3600);
+  }
+
+  private void declareOnce() {
+    if (!declared) {
+      transport.declareExchange(EXCHANGE);
+      declared = true;
+    }
+  }
+
+  private void lost(String type, Throwable error) {
+    if (failed.incrementAndGet() % 100 == 1) {
+      log.warn(
+          "event=event-publish-failed type={} node={} failed={} reason=\"{}\"",
+          type,
+          hostname,
+          failed.get(),
+          error.toString());
+    }
+  }
+}
