@@ -1,6 +1,7 @@
 package dev.chervil.cli;
 
 import dev.chervil.Chervil;
+import dev.chervil.control.NodeOptions;
 import dev.chervil.limits.TimeLimits;
 import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
@@ -54,6 +55,26 @@ final class WorkerCommand implements Callable<Integer> {
           "Exchange that rejected messages are dead-lettered to (declared with the queues).")
   String deadLetterExchange;
 
+  @Option(
+      names = {"-n", "--hostname"},
+      defaultValue = "chervil@%h",
+      description =
+          "Node name; %h = host name, %n = its first label, %d = domain. Default: ${DEFAULT-VALUE}.")
+  String hostname;
+
+  @Option(
+      names = {"-E", "--task-events"},
+      description = "Send task events (task-received, task-started, ...) from the start.")
+  boolean taskEvents;
+
+  @Option(
+      names = "--track-started",
+      description = "Store STARTED (with hostname and pid) when a task starts.")
+  boolean trackStarted;
+
+  @Option(names = "--statedb", description = "File that keeps revoked task ids across restarts.")
+  java.nio.file.Path stateDb;
+
   @Override
   public Integer call() throws Exception {
     WorkerConfig config =
@@ -64,7 +85,8 @@ final class WorkerCommand implements Callable<Integer> {
             rejectOnWorkerLost,
             TimeLimits.ofSeconds(softTimeLimit, timeLimit),
             deadLetterExchange,
-            null);
+            null,
+            new NodeOptions(hostname, taskEvents, trackStarted, stateDb));
     Worker worker =
         Chervil.worker(connection.broker, connection.backendUrl(), poolOptions.toSpec(), config);
     CountDownLatch stopped = new CountDownLatch(1);
@@ -80,7 +102,8 @@ final class WorkerCommand implements Callable<Integer> {
     if (connection.embedded()) {
       System.err.println("chervil: worker on the embedded broker: only this JVM can send it tasks");
     }
-    stopped.await();
+    worker.awaitClosed(); // Ctrl-C, SIGTERM or remote control's shutdown
+    stopped.countDown();
     return ExitCodes.OK;
   }
 }

@@ -53,9 +53,9 @@ public final class TaskOverrides {
     }
   }
 
-  /** Limits set by {@code time_limit} for {@code taskName}, or null. */
+  /** Limits set by {@code time_limit} for {@code taskName}, or {@link TimeLimits#NONE}. */
   public TimeLimits limits(String taskName) {
-    return limits.get(taskName);
+    return limits.getOrDefault(taskName, TimeLimits.NONE);
   }
 
   /** Tasks per second of {@code "10/m"}-style rates; 0 for none. */

@@ -36,11 +36,25 @@ final class Dispatcher implements AutoCloseable {
       Executors.newSingleThreadExecutor(daemon("chervil-settler"));
   private final Thread thread;
   private volatile boolean open = true;
+  private final WorkerRemote remote;
+  private final ResultWriter results;
+  // Tasks that waited out their rate limit: their start is already counted in the bucket.
+  private final java.util.Set<Accepted> rateAdmitted =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  private final dev.chervil.limits.DeadlineScheduler rateTimer =
+      new dev.chervil.limits.DeadlineScheduler("chervil-rate-limit");
 
-  Dispatcher(ExecutionPool pool, OutcomeSettler settler, TimeLimits defaultLimits) {
+  Dispatcher(
+      ExecutionPool pool,
+      OutcomeSettler settler,
+      TimeLimits defaultLimits,
+      WorkerRemote remote,
+      ResultWriter results) {
     this.pool = pool;
     this.settler = settler;
     this.defaultLimits = defaultLimits;
+    this.remote = remote;
+    this.results = results;
     this.slots = new Semaphore(pool.size());
     this.thread = daemon("chervil-dispatcher").newThread(this::loop);
   }
@@ -76,6 +90,7 @@ final class Dispatcher implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    rateTimer.close();
     settle.shutdown();
     try {
       settle.awaitTermination(5, TimeUnit.SECONDS);
@@ -114,6 +129,18 @@ final class Dispatcher implements AutoCloseable {
           });
       return;
     }
+    if (remote.isRevoked(a.message().id())) { // revoked while it waited for its ETA or a slot
+      settle.execute(
+          () -> {
+            settler.revokeRevoked(a);
+            slots.release();
+          });
+      return;
+    }
+    if (!admittedByRateLimit(a)) {
+      slots.release();
+      return;
+    }
     TaskRequest request = toRequest(a);
     CompletableFuture<Outcome> outcome;
     try {
@@ -126,6 +153,10 @@ final class Dispatcher implements AutoCloseable {
     }
     if (!settler.acksLate(a)) {
       a.delivery().ack(); // acked only once the pool has taken it, so a refused task is not lost
+    }
+    remote.events().started(a.message(), ProcessHandle.current().pid());
+    if (remote.trackStarted(a.task())) {
+      settle.execute(() -> results.started(a.message(), remote.startedMeta()));
     }
     outcome.whenCompleteAsync(
         (o, error) -> {
@@ -140,11 +171,38 @@ final class Dispatcher implements AutoCloseable {
         settle);
   }
 
+  /**
+   * Rate limit (remote control's rate_limit): true if the task may start now; else it is held for
+   * its turn (unacked, like an ETA task) and comes back through {@link #enqueue}.
+   */
+  private boolean admittedByRateLimit(Accepted a) {
+    synchronized (rateAdmitted) {
+      if (rateAdmitted.remove(a)) {
+        return true;
+      }
+    }
+    long waitNanos = remote.overrides().admit(a.message().task());
+    if (waitNanos <= 0) {
+      return true;
+    }
+    synchronized (rateAdmitted) {
+      rateAdmitted.add(a);
+    }
+    log.debug(
+        "event=task-rate-limited task={} name={} wait_ms={}",
+        a.message().id(),
+        a.message().task(),
+        waitNanos / 1_000_000);
+    rateTimer.schedule(java.time.Duration.ofNanos(waitNanos), () -> enqueue(a));
+    return false;
+  }
+
   private TaskRequest toRequest(Accepted a) {
     TaskMessage m = a.message();
     TimeLimits limits =
         TimeLimits.ofSeconds(
                 m.headers().timelimit().softSeconds(), m.headers().timelimit().hardSeconds())
+            .orElse(remote.overrides().limits(m.task()))
             .orElse(a.task().options().limits())
             .orElse(defaultLimits);
     return new TaskRequest(

@@ -39,6 +39,7 @@ final class OutcomeSettler {
   private final Canvas canvas;
   private final ChordJoin chords;
   private final CensusSource pool;
+  private final WorkerRemote remote;
 
   OutcomeSettler(
       Transport transport,
@@ -46,8 +47,10 @@ final class OutcomeSettler {
       ResultWriter results,
       WorkerConfig config,
       WorkerStats stats,
-      CensusSource pool) {
+      CensusSource pool,
+      WorkerRemote remote) {
     this.pool = pool;
+    this.remote = remote;
     this.transport = transport;
     this.results = results;
     this.config = config;
@@ -64,11 +67,17 @@ final class OutcomeSettler {
   void settle(Accepted a, Outcome outcome) {
     TaskMessage m = a.message();
     boolean keep = !(m.headers().ignoreResult() || a.task().options().ignoreResult());
+    Integer terminatedBy = remote.terminatedSignal(m.id());
+    if (terminatedBy != null && !(outcome instanceof Outcome.Ok)) {
+      revokeTerminated(a, terminatedBy, outcome);
+      return;
+    }
     switch (outcome) {
       case Outcome.Ok ok -> {
         if (keep) {
           results.success(m, ok.result());
         }
+        remote.events().succeeded(m, ok.result());
         stats.succeeded.increment();
         chords.partDone(m, TaskState.SUCCESS, ok.result());
         canvas.onSuccess(m, ok.result());
@@ -81,6 +90,7 @@ final class OutcomeSettler {
         if (acksLate(a) && config.rejectOnWorkerLost()) {
           a.delivery().reject(true);
           stats.requeued.increment();
+          remote.events().rejected(m.id(), true);
           log.warn(
               "event=task-requeued task={} name={} reason=\"{}\"", m.id(), m.task(), lost.reason());
         } else {
@@ -98,8 +108,41 @@ final class OutcomeSettler {
         Census.take(pool).toLogFields());
   }
 
+  /** A revoked message (remote control's revoke): REVOKED without running, acked, as Celery. */
+  void revokeRevoked(Accepted a) {
+    results.revoked(a.message(), "revoked");
+    chords.partDone(
+        a.message(), TaskState.REVOKED, TaskError.celery("TaskRevokedError", "revoked").toMeta());
+    stats.revoked.increment();
+    a.delivery().ack();
+    remote.events().revoked(a.message(), false, null, false);
+    log.info("event=task-revoked task={} name={}", a.message().id(), a.message().task());
+  }
+
+  /**
+   * Stopped by a remote terminate: REVOKED ("terminated"), whatever the pool made of the kill, and
+   * acked — Celery's terminate settles the same way.
+   */
+  private void revokeTerminated(Accepted a, int signal, Outcome outcome) {
+    TaskMessage m = a.message();
+    results.revoked(m, "terminated");
+    chords.partDone(
+        m, TaskState.REVOKED, TaskError.celery("TaskRevokedError", "terminated").toMeta());
+    stats.revoked.increment();
+    finish(a); // acked at start unless acks_late
+    remote.events().revoked(m, true, signal, false);
+    log.info(
+        "event=task-terminated task={} name={} signal={} outcome={} {}",
+        m.id(),
+        m.task(),
+        signal,
+        outcome.label(),
+        Census.take(pool).toLogFields());
+  }
+
   /** An expired message: REVOKED without running (Celery marks it so and acks it). */
   void revokeExpired(Accepted a) {
+    remote.events().revoked(a.message(), false, null, true);
     results.revoked(a.message(), "expired");
     chords.partDone(
         a.message(), TaskState.REVOKED, TaskError.celery("TaskRevokedError", "expired").toMeta());
@@ -117,6 +160,7 @@ final class OutcomeSettler {
       results.failure(a.message(), error);
     }
     stats.failed.increment();
+    remote.events().failed(a.message(), error);
     chords.partDone(a.message(), TaskState.FAILURE, error.toMeta());
     canvas.onFailure(a.message());
     log.warn(
@@ -163,6 +207,13 @@ final class OutcomeSettler {
               : TaskError.celery("Retry", "retry in " + r.countdown().toMillis() + "ms"));
     }
     stats.retried.increment();
+    remote
+        .events()
+        .retried(
+            m,
+            r.cause() != null
+                ? r.cause()
+                : TaskError.celery("Retry", "retry in " + r.countdown().toMillis() + "ms"));
     log.info(
         "event=task-retry task={} name={} retries={} countdown_ms={}",
         m.id(),

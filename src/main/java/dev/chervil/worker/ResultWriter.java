@@ -35,6 +35,11 @@ final class ResultWriter {
     store(m, TaskState.RETRY, cause.toMeta(), cause.traceback());
   }
 
+  /** STARTED with Celery's meta {@code {pid, hostname}} (task_track_started). */
+  void started(TaskMessage m, java.util.Map<String, Object> meta) {
+    store(m, TaskState.STARTED, meta, null);
+  }
+
   void revoked(TaskMessage m, String reason) {
     store(m, TaskState.REVOKED, TaskError.celery("TaskRevokedError", reason).toMeta(), null);
   }

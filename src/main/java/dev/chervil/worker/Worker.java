@@ -37,6 +37,9 @@ public final class Worker implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final EtaScheduler eta;
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+  private final WorkerRemote remote; // node: remote control, events, revokes
+  private final java.util.concurrent.CountDownLatch closed =
+      new java.util.concurrent.CountDownLatch(1);
   private State state = State.NEW; // guarded by this
 
   private enum State {
@@ -58,8 +61,9 @@ public final class Worker implements AutoCloseable {
     this.config = config;
     this.intake = new Intake(registry, backend.joinsChords());
     this.results = new ResultWriter(backend);
-    this.settler = new OutcomeSettler(transport, backend, results, config, stats, pool);
-    this.dispatcher = new Dispatcher(pool, settler, config.defaultLimits());
+    this.remote = new WorkerRemote(transport, pool, registry, config, new RemoteHost());
+    this.settler = new OutcomeSettler(transport, backend, results, config, stats, pool, remote);
+    this.dispatcher = new Dispatcher(pool, settler, config.defaultLimits(), remote, results);
     this.eta = new EtaScheduler(subscriptions::get, dispatcher::enqueue);
   }
 
@@ -73,12 +77,13 @@ public final class Worker implements AutoCloseable {
     dispatcher.start();
     int prefetch = pool.size() * config.prefetchMultiplier();
     for (String queue : config.queues()) {
-      transport.declareQueue(new QueueSpec(queue, true, config.deadLetterExchange()));
-      subscriptions.put(queue, transport.consume(queue, prefetch, this::onDelivery));
+      consumeQueue(queue);
     }
+    remote.start();
     state = State.RUNNING;
     log.info(
-        "event=worker-started pid={} queues={} pool={} concurrency={} prefetch={} acks_late={}",
+        "event=worker-started node={} pid={} queues={} pool={} concurrency={} prefetch={} acks_late={}",
+        remote.hostname(),
         ProcessHandle.current().pid(),
         config.queues(),
         pool.kind(),
@@ -86,6 +91,62 @@ public final class Worker implements AutoCloseable {
         prefetch,
         config.acksLate());
   }
+
+  /** The node name, {@code -n} expanded ({@code chervil@host}). */
+  public String hostname() {
+    return remote.hostname();
+  }
+
+  /** Blocks until {@link #close()} has finished (also one started by remote control). */
+  public void awaitClosed() throws InterruptedException {
+    closed.await();
+  }
+
+  private void consumeQueue(String queue) {
+    int prefetch = pool.size() * config.prefetchMultiplier();
+    transport.declareQueue(new QueueSpec(queue, true, config.deadLetterExchange()));
+    subscriptions.put(queue, transport.consume(queue, prefetch, this::onDelivery));
+  }
+
+  /** What remote control may do to this worker (add_consumer, cancel_consumer, shutdown). */
+  private final class RemoteHost implements WorkerRemote.Host {
+    @Override
+    public java.util.List<String> queues() {
+      return java.util.List.copyOf(subscriptions.keySet());
+    }
+
+    @Override
+    public void addQueue(String queue) {
+      synchronized (Worker.this) {
+        if (state == State.RUNNING && !subscriptions.containsKey(queue)) {
+          consumeQueue(queue);
+        }
+      }
+    }
+
+    @Override
+    public boolean removeQueue(String queue) {
+      Subscription sub = subscriptions.remove(queue);
+      if (sub != null) {
+        sub.cancel(); // unsettled deliveries stay ackable; close() hands back the rest
+        pendingClose.add(sub);
+      }
+      return sub != null;
+    }
+
+    @Override
+    public int prefetchCount() {
+      return subscriptions.values().stream().mapToInt(Subscription::prefetch).sum();
+    }
+
+    @Override
+    public void shutdownAsync() {
+      Thread.ofPlatform().name("chervil-remote-shutdown").daemon(false).start(Worker.this::close);
+    }
+  }
+
+  private final java.util.List<Subscription> pendingClose =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public ExecutionPool pool() {
     return pool;
@@ -114,6 +175,7 @@ public final class Worker implements AutoCloseable {
     }
     boolean idle = dispatcher.running() == 0 && pool.drain(Duration.ZERO);
     subscriptions.values().forEach(Subscription::close);
+    pendingClose.forEach(Subscription::close);
     log.info("event=worker-drained idle={} stats={}", idle, stats.snapshot());
     return idle;
   }
@@ -132,9 +194,11 @@ public final class Worker implements AutoCloseable {
     eta.close();
     dispatcher.close();
     pool.close();
+    remote.close(); // worker-offline, before the transport goes
     backend.close();
     transport.close();
-    log.info("event=worker-closed");
+    log.info("event=worker-closed node={}", remote.hostname());
+    closed.countDown();
   }
 
   private static void pause() {
@@ -157,8 +221,14 @@ public final class Worker implements AutoCloseable {
     switch (verdict) {
       case Rejected r -> reject(r);
       case Accepted a -> {
+        remote.events().received(a.message(), delivery.queue());
+        if (remote.isRevoked(a.message().id())) {
+          settler.revokeRevoked(a); // never runs, never waits for a slot
+          return;
+        }
         long wait = Expiry.millisUntilEta(a.message());
         if (wait > 0 && !Expiry.isExpired(a.message())) {
+          remote.events().scheduled(a.message());
           eta.hold(a, wait);
         } else {
           dispatcher.enqueue(a);
@@ -185,5 +255,6 @@ public final class Worker implements AutoCloseable {
       results.failure(r.taskId(), props == null ? null : props.replyTo(), r.failure());
     }
     r.delivery().reject(false);
+    remote.events().rejected(r.taskId(), false);
   }
 }

@@ -1,5 +1,6 @@
 package dev.chervil.worker;
 
+import dev.chervil.control.NodeOptions;
 import dev.chervil.limits.TimeLimits;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.List;
  * @param rejectOnWorkerLost with acks_late, requeue a task whose process died instead of failing it
  *     with WorkerLostError (Celery's {@code task_reject_on_worker_lost})
  * @param deadLetterExchange where rejected messages go, declared with the queues; null for none
+ * @param node name, events, STARTED and revoked-id settings (remote control)
  */
 public record WorkerConfig(
     List<String> queues,
@@ -21,7 +23,27 @@ public record WorkerConfig(
     boolean rejectOnWorkerLost,
     TimeLimits defaultLimits,
     String deadLetterExchange,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    NodeOptions node) {
+
+  public WorkerConfig(
+      List<String> queues,
+      int prefetchMultiplier,
+      boolean acksLate,
+      boolean rejectOnWorkerLost,
+      TimeLimits defaultLimits,
+      String deadLetterExchange,
+      Duration drainTimeout) {
+    this(
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        deadLetterExchange,
+        drainTimeout,
+        null);
+  }
 
   public WorkerConfig {
     queues = List.copyOf(queues == null || queues.isEmpty() ? List.of("celery") : queues);
@@ -31,6 +53,19 @@ public record WorkerConfig(
     }
     defaultLimits = defaultLimits == null ? TimeLimits.NONE : defaultLimits;
     drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
+    node = node == null ? NodeOptions.defaults() : node;
+  }
+
+  public WorkerConfig withNode(NodeOptions n) {
+    return new WorkerConfig(
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        deadLetterExchange,
+        drainTimeout,
+        n);
   }
 
   /** Celery's defaults: queue {@code celery}, prefetch multiplier 4, ack early, no limits. */
@@ -46,7 +81,8 @@ public record WorkerConfig(
         rejectOnWorkerLost,
         defaultLimits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        node);
   }
 
   public WorkerConfig withAcksLate(boolean late, boolean rejectLost) {
@@ -57,7 +93,8 @@ public record WorkerConfig(
         rejectLost,
         defaultLimits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        node);
   }
 
   public WorkerConfig withDefaultLimits(TimeLimits limits) {
@@ -68,11 +105,19 @@ public record WorkerConfig(
         rejectOnWorkerLost,
         limits,
         deadLetterExchange,
-        drainTimeout);
+        drainTimeout,
+        node);
   }
 
   public WorkerConfig withDeadLetterExchange(String dlx) {
     return new WorkerConfig(
-        queues, prefetchMultiplier, acksLate, rejectOnWorkerLost, defaultLimits, dlx, drainTimeout);
+        queues,
+        prefetchMultiplier,
+        acksLate,
+        rejectOnWorkerLost,
+        defaultLimits,
+        dlx,
+        drainTimeout,
+        node);
   }
 }

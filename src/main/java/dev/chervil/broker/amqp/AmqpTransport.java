@@ -185,6 +185,12 @@ public final class AmqpTransport implements Transport {
     log.info("event=closed broker={}", url);
   }
 
+  /** The broker URL without its password. */
+  @Override
+  public String toString() {
+    return url.toString();
+  }
+
   private AmqpTopology started() {
     synchronized (this) {
       if (state != State.STARTED) {

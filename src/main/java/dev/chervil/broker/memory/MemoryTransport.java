@@ -143,6 +143,11 @@ public final class MemoryTransport implements Transport {
     log.info("event=closed broker=memory://{}", broker.name());
   }
 
+  @Override
+  public String toString() {
+    return "memory://" + broker.name();
+  }
+
   private void requireStarted() {
     if (state != State.STARTED) {
       throw new IllegalStateException(

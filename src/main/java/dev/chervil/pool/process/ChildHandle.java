@@ -182,6 +182,26 @@ final class ChildHandle {
         report.took().toMillis());
   }
 
+  /**
+   * Remote terminate: sends {@code signal} to the child's session if it still runs {@code taskId},
+   * then the usual session kill (TERM, grace, KILL) so nothing of its tree survives. True if sent.
+   */
+  synchronized boolean terminateTask(String taskId, int signal, Duration grace) {
+    if (!taskId.equals(runningTaskId) || released) {
+      return false;
+    }
+    Posix.killGroup(pid, signal);
+    ProcessTree.KillReport report = ProcessTree.kill(pid, grace);
+    log.info(
+        "event=child-terminated pid={} task={} signal={} killed={} took_ms={}",
+        pid,
+        taskId,
+        signal,
+        report.killed(),
+        report.took().toMillis());
+    return true;
+  }
+
   /** The hard limit that killed this child, or null if none did. */
   Duration killedBy() {
     return killedBy;

@@ -158,6 +158,17 @@ public final class ProcessPool implements ExecutionPool {
   }
 
   @Override
+  public boolean terminate(String taskId, int signal) {
+    for (Slot slot : slots) {
+      ChildHandle c = slot.child;
+      if (c != null && c.terminateTask(taskId, signal, KILL_GRACE)) {
+        return true; // the slot sees end of stream, settles the task and replaces the child
+      }
+    }
+    return false;
+  }
+
+  @Override
   public Set<Long> releasedSessions() {
     sweepReleasedSessions();
     return Set.copyOf(releasedSessions);

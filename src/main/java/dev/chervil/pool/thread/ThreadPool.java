@@ -106,6 +106,19 @@ public final class ThreadPool implements ExecutionPool {
     log.info("event=pool-closed kind={} abandoned={}", kind, abandonedThreads());
   }
 
+  /** Threads cannot be killed: interrupts the task and runs its cancel hooks (cooperative). */
+  @Override
+  public boolean terminate(String taskId, int signal) {
+    for (Slot slot : slots) {
+      TaskContext ctx = slot.current;
+      if (ctx != null && ctx.request().id().equals(taskId)) {
+        ctx.cancel("revoked: terminate requested");
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public Set<Long> ownedChildPids() {
     return Set.of();
@@ -136,6 +149,7 @@ public final class ThreadPool implements ExecutionPool {
   private final class Slot implements Runnable {
     private Thread thread;
     private volatile boolean abandonedByLimit;
+    private volatile TaskContext current; // for terminate()
 
     @Override
     public void run() {
@@ -157,6 +171,7 @@ public final class ThreadPool implements ExecutionPool {
     private void execute(Job job) {
       TaskRequest request = job.request();
       TaskContext ctx = new TaskContext(request);
+      current = ctx;
       Deadline soft =
           request.limits().soft() == null
               ? null
@@ -171,6 +186,7 @@ public final class ThreadPool implements ExecutionPool {
       } catch (Throwable t) { // TaskRunner catches task errors; this is a pool bug or an Error
         settle(job, new Outcome.Lost("thread died running task " + request.id() + ": " + t));
       } finally {
+        current = null;
         if (soft != null) {
           soft.cancel();
         }
