@@ -12,6 +12,11 @@ final class Rusage {
 
   private Rusage() {}
 
+  /** A number from /proc/self/status, "123 kB" or "123" (Python's ru_maxrss is in kB too). */
+  private static long kilobytes(String value) {
+    return Long.parseLong(value.replace("kB", "").strip());
+  }
+
   static Map<String, Object> self() {
     Map<String, Object> r = new LinkedHashMap<>();
     long utime = 0;
@@ -33,11 +38,10 @@ final class Rusage {
         if (kv.size() < 2) {
           continue;
         }
-        long v = Long.parseLong(kv.get(1).replace(" kB", "").strip());
         switch (kv.get(0)) {
-          case "VmHWM" -> maxrss = v;
-          case "voluntary_ctxt_switches" -> nvcsw = v;
-          case "nonvoluntary_ctxt_switches" -> nivcsw = v;
+          case "VmHWM" -> maxrss = kilobytes(kv.get(1));
+          case "voluntary_ctxt_switches" -> nvcsw = kilobytes(kv.get(1));
+          case "nonvoluntary_ctxt_switches" -> nivcsw = kilobytes(kv.get(1));
           default -> {}
         }
       }
