@@ -46,7 +46,7 @@ def scenario_inspect():
 
 
 def scenario_revoke_eta():
-    r = app.send_task("proj.tasks.add", args=(1, 2), countdown=4)
+    r = app.send_task("proj.tasks.add", args=(1, 2), countdown=2)
     scheduled = wait_until(lambda: any(
         s["request"]["id"] == r.id for s in (inspect().scheduled() or {}).get(NODE, [])))
     reply = app.control.revoke(r.id, destination=[NODE], reply=True, timeout=5)
@@ -58,7 +58,7 @@ def scenario_revoke_eta():
 
 def scenario_revoke_waiting():
     """A task received and waiting for the busy slot is revoked: it never runs (REVOKED)."""
-    busy = app.send_task("proj.java.sleep", args=(3.0,))
+    busy = app.send_task("proj.java.sleep", args=(1.5,))
     r = app.send_task("proj.tasks.add", args=(1, 2))
     reserved = wait_until(lambda: any(
         t["id"] == r.id for t in (inspect().reserved() or {}).get(NODE, [])))

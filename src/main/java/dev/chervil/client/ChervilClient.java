@@ -195,6 +195,9 @@ public final class ChervilClient implements AutoCloseable {
     if (mailbox != null) {
       mailbox.close();
     }
+    if (sentEvents != null) {
+      sentEvents.close();
+    }
     backend.close();
     transport.close();
   }

@@ -17,11 +17,15 @@ import org.slf4j.LoggerFactory;
  * {@code type, hostname, timestamp, utcoffset, pid, clock}. Worker events always go out; task
  * events only while enabled ({@code -E} or {@code enable_events}), Celery's "task" group.
  *
- * <p>Publishing is asynchronous ({@link Transport#publishAsync}): a caller on the hot path never
- * waits for the broker; a failed event is counted and logged at debug, never thrown — events are
- * monitoring, not state.
+ * <p>Publishing never holds up the caller: the event is built on the caller's thread (so its clock
+ * and timestamp are the moment it happened) and handed to one sender thread, which publishes with
+ * {@link Transport#publishAsync}. If the broker falls behind by more than {@link #BACKLOG} events,
+ * new ones are dropped and counted rather than slowing the worker — events are monitoring, not
+ * state. A failed event is counted and logged, never thrown.
+ *
+ * <p>Lifecycle: {@link #close()} sends what is queued (up to 2 s) and stops the sender thread.
  */
-public final class EventDispatcher {
+public final class EventDispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EventDispatcher.class);
 
   /** kombu's {@code Exchange('celeryev', type='topic')}: durable, not auto-delete. */
@@ -35,6 +39,19 @@ public final class EventDispatcher {
   private final AtomicBoolean taskEvents;
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean declared;
+  static final int BACKLOG = 10_000;
+  private final java.util.concurrent.ThreadPoolExecutor sender =
+      new java.util.concurrent.ThreadPoolExecutor(
+          1,
+          1,
+          0,
+          java.util.concurrent.TimeUnit.MILLISECONDS,
+          new java.util.concurrent.ArrayBlockingQueue<>(BACKLOG),
+          r -> {
+            Thread t = new Thread(r, "chervil-events");
+            t.setDaemon(true);
+            return t;
+          });
 
   public EventDispatcher(
       Transport transport, String hostname, LamportClock clock, boolean taskEvents) {
@@ -42,6 +59,7 @@ public final class EventDispatcher {
     this.hostname = hostname;
     this.clock = clock;
     this.taskEvents = new AtomicBoolean(taskEvents);
+    sender.prestartCoreThread(); // now, so a census baseline taken after start-up counts it
   }
 
   public String hostname() {
@@ -82,6 +100,14 @@ public final class EventDispatcher {
     event.put("timestamp", System.currentTimeMillis() / 1000.0);
     event.put("type", type);
     try {
+      sender.execute(() -> publish(type, event));
+    } catch (java.util.concurrent.RejectedExecutionException full) {
+      lost(type, full); // backlog full or closed
+    }
+  }
+
+  private void publish(String type, Map<String, Object> event) {
+    try {
       declareOnce();
       transport
           .publishAsync(
@@ -96,6 +122,20 @@ public final class EventDispatcher {
               });
     } catch (RuntimeException e) {
       lost(type, e);
+    }
+  }
+
+  /** Sends what is queued (up to 2 s), then stops the sender thread; idempotent. */
+  @Override
+  public void close() {
+    sender.shutdown();
+    try {
+      if (!sender.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
+        sender.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      sender.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 

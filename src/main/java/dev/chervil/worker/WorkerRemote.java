@@ -116,7 +116,8 @@ final class WorkerRemote implements WorkerNode, AutoCloseable {
   @Override
   public void close() {
     pidbox.close();
-    heartbeat.close();
+    heartbeat.close(); // worker-offline
+    dispatcher.close(); // sends what is queued, offline included
   }
 
   TaskEvents events() {

@@ -112,7 +112,8 @@ class RemoteControlInteropTest {
       if (threads != null) {
         threads.close();
       }
-      RabbitMqAdmin.deleteQueuesAndExchanges(PROC_QUEUE, THREAD_QUEUE);
+      RabbitMqAdmin.deleteQueuesAndExchanges(
+          PROC_QUEUE, THREAD_QUEUE, PROC_NODE + ".celery.pidbox", THREAD_NODE + ".celery.pidbox");
     }
   }
 
@@ -142,7 +143,7 @@ class RemoteControlInteropTest {
 
   @Test
   void celeryStatusAndInspectPingFromTheCommandLine() throws Exception {
-    String status = celeryCli(List.of("status", "-t", "5"));
+    String status = celeryCli(List.of("status", "-t", "2"));
     assertTrue(status.contains(PROC_NODE + ": OK"), status);
     assertTrue(status.contains(THREAD_NODE + ": OK"), status);
     String ping = celeryCli(List.of("inspect", "ping", "-d", THREAD_NODE, "-t", "5"));
