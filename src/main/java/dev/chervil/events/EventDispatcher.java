@@ -149,8 +149,11 @@ public final class EventDispatcher implements AutoCloseable {
    * DST): hours <em>west</em> of UTC, floored, so UTC+2 is -2 and UTC-5 is 5.
    */
   public static int utcoffset() {
-    int eastSeconds = ZonedDateTime.now(ZoneId.systemDefault()).getOffset().getTotalSeconds();
-    return Math.floorDiv(-eastSeconds, 3600);
+    return utcoffset(ZonedDateTime.now(ZoneId.systemDefault()).getOffset());
+  }
+
+  static int utcoffset(java.time.ZoneOffset offset) {
+    return Math.floorDiv(-offset.getTotalSeconds(), 3600);
   }
 
   private void declareOnce() {
