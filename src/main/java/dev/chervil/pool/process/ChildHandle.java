@@ -31,6 +31,7 @@ final class ChildHandle {
   private final long pid;
   private volatile String runningTaskId;
   private volatile Duration killedBy;
+  private volatile Integer terminatedWith; // the signal of a remote terminate
   private volatile boolean ended; // its channel reached end of stream: dead, or as good as
   private boolean released;
   private int tasksRun; // slot thread only
@@ -190,6 +191,7 @@ final class ChildHandle {
     if (!taskId.equals(runningTaskId) || released) {
       return false;
     }
+    terminatedWith = signal;
     Posix.killGroup(pid, signal);
     ProcessTree.KillReport report = ProcessTree.kill(pid, grace);
     log.info(
@@ -200,6 +202,11 @@ final class ChildHandle {
         report.killed(),
         report.took().toMillis());
     return true;
+  }
+
+  /** The signal a remote terminate sent this child, or null if none did. */
+  Integer terminatedWith() {
+    return terminatedWith;
   }
 
   /** The hard limit that killed this child, or null if none did. */

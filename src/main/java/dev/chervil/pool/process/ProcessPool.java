@@ -369,6 +369,10 @@ public final class ProcessPool implements ExecutionPool {
       if (jobs.isClosed()) {
         return new Outcome.Lost("pool closed while task " + id + " ran in " + running);
       }
+      if (running.terminatedWith() != null) { // remote control's terminate, not a crash
+        return new Outcome.Lost(
+            "terminated by remote control with signal " + running.terminatedWith());
+      }
       String why = running.describeExit();
       log.warn("event=child-lost pid={} task={} reason=\"{}\"", running.pid(), id, why);
       return new Outcome.Lost(why);
