@@ -3,7 +3,7 @@ package dev.chervil.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code chervil} command: worker, call, demo, inspect, bench. */
+/** The {@code chervil} command: worker, call, demo, inspect, control, status, events, bench. */
 @Command(
     name = "chervil",
     mixinStandardHelpOptions = true,
@@ -15,6 +15,9 @@ import picocli.CommandLine.Command;
       CallCommand.class,
       DemoCommand.class,
       InspectCommand.class,
+      ControlCommand.class,
+      StatusCommand.class,
+      EventsCommand.class,
       BenchCommand.class
     })
 public final class ChervilCommand implements Runnable {

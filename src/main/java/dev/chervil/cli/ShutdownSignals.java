@@ -2,7 +2,6 @@ package dev.chervil.cli;
 
 import dev.chervil.worker.Worker;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +24,6 @@ final class ShutdownSignals {
   private final Worker worker;
   private final Duration warmTimeout;
   private final AtomicInteger received = new AtomicInteger();
-  private final CountDownLatch closed = new CountDownLatch(1);
 
   ShutdownSignals(Worker worker, Duration warmTimeout) {
     this.worker = worker;
@@ -38,11 +36,6 @@ final class ShutdownSignals {
     Signal.handle(new Signal("INT"), this::onStop);
   }
 
-  /** Waits until a shutdown finished closing the worker. */
-  void awaitClosed() throws InterruptedException {
-    closed.await();
-  }
-
   private void onStop(Signal signal) {
     if (received.incrementAndGet() == 1) {
       Thread.ofPlatform().name("chervil-warm-shutdown").start(() -> warm(signal.getName()));
@@ -53,11 +46,7 @@ final class ShutdownSignals {
 
   private void warm(String signal) {
     log.info("event=warm-shutdown signal={} timeout_s={}", signal, warmTimeout.toSeconds());
-    try {
-      worker.close(); // drains for up to the warm timeout, then ends what is left cold
-    } finally {
-      closed.countDown();
-    }
+    worker.close(); // drains for up to the warm timeout, then ends what is left cold
   }
 
   private void cold(String signal) {

@@ -2,6 +2,7 @@ package dev.chervil.cli;
 
 import dev.chervil.Chervil;
 import dev.chervil.broker.amqp.QueueArguments;
+import dev.chervil.control.NodeOptions;
 import dev.chervil.limits.TimeLimits;
 import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
@@ -107,6 +108,26 @@ final class WorkerCommand implements Callable<Integer> {
               + " Default: ${DEFAULT-VALUE}.")
   long resultExpires;
 
+  @Option(
+      names = {"-n", "--hostname"},
+      defaultValue = "chervil@%h",
+      description =
+          "Node name; %h = host name, %n = its first label, %d = domain. Default: ${DEFAULT-VALUE}.")
+  String hostname;
+
+  @Option(
+      names = {"-E", "--task-events"},
+      description = "Send task events (task-received, task-started, ...) from the start.")
+  boolean taskEvents;
+
+  @Option(
+      names = "--track-started",
+      description = "Store STARTED (with hostname and pid) when a task starts.")
+  boolean trackStarted;
+
+  @Option(names = "--statedb", description = "File that keeps revoked task ids across restarts.")
+  java.nio.file.Path stateDb;
+
   @Override
   public Integer call() throws Exception {
     LogLevel.set(logLevel); // before the first logger exists: slf4j-simple reads it once
@@ -121,7 +142,8 @@ final class WorkerCommand implements Callable<Integer> {
             warmTimeout(),
             QueueArguments.of(queueType, maxPriority, deliveryLimit),
             resultExtended,
-            Duration.ofSeconds(resultExpires));
+            Duration.ofSeconds(resultExpires),
+            new NodeOptions(hostname, taskEvents, trackStarted, stateDb));
     Worker worker =
         Chervil.worker(connection.broker, connection.backendUrl(), poolOptions.toSpec(), config);
     ShutdownSignals signals = new ShutdownSignals(worker, config.drainTimeout());
@@ -130,7 +152,7 @@ final class WorkerCommand implements Callable<Integer> {
     if (connection.embedded()) {
       System.err.println("chervil: worker on the embedded broker: only this JVM can send it tasks");
     }
-    signals.awaitClosed();
+    worker.awaitClosed(); // a shutdown signal, or remote control's shutdown
     return ExitCodes.OK;
   }
 

@@ -30,6 +30,8 @@ public final class ChervilClient implements AutoCloseable {
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private volatile boolean started;
   private volatile String deadLetterExchange;
+  private volatile dev.chervil.events.EventDispatcher sentEvents; // null: no task-sent events
+  private dev.chervil.control.Mailbox mailbox; // guarded by this; created on first use
 
   public ChervilClient(Transport transport, ResultBackend backend) {
     this.transport = transport;
@@ -44,6 +46,46 @@ public final class ChervilClient implements AutoCloseable {
   public ChervilClient withDeadLetterExchange(String exchange) {
     this.deadLetterExchange = exchange;
     return this;
+  }
+
+  /**
+   * Sends a {@code task-sent} event for each task, as Celery's {@code task_send_sent_event} does
+   * (off by default there too).
+   */
+  public ChervilClient withSentEvents(boolean on) {
+    this.sentEvents =
+        on
+            ? new dev.chervil.events.EventDispatcher(
+                transport,
+                dev.chervil.control.NodeName.expand("chervil-client@%h"),
+                new dev.chervil.events.LamportClock(),
+                true)
+            : null;
+    return this;
+  }
+
+  /**
+   * Celery's {@code app.control}: revoke, rate_limit, time_limit, shutdown, ... sent to every
+   * worker (Java or Python) on this broker; replies are awaited 1 s unless {@link
+   * dev.chervil.control.Control#timeout} says otherwise.
+   */
+  public dev.chervil.control.Control control() {
+    return new dev.chervil.control.Control(mailbox(), null, java.time.Duration.ofSeconds(1));
+  }
+
+  /** Celery's {@code app.control.inspect()}: ping, stats, active, registered, ... */
+  public dev.chervil.control.Inspect inspect() {
+    return control().inspect();
+  }
+
+  private synchronized dev.chervil.control.Mailbox mailbox() {
+    if (!started) {
+      throw new IllegalStateException("client not started: call start() before remote control");
+    }
+    if (mailbox == null) {
+      mailbox = new dev.chervil.control.Mailbox(transport);
+    }
+    return mailbox;
   }
 
   public synchronized void start() {
@@ -110,6 +152,10 @@ public final class ChervilClient implements AutoCloseable {
       transport.declareQueue(new QueueSpec(queue, true, deadLetterExchange));
     }
     transport.publish("", queue, CeleryJsonCodec.encode(message));
+    dev.chervil.events.EventDispatcher events = sentEvents;
+    if (events != null) {
+      events.send("task-sent", sentFields(message, queue));
+    }
     return new AsyncResult(message.id(), backend);
   }
 
@@ -121,6 +167,24 @@ public final class ChervilClient implements AutoCloseable {
     return new AsyncResult(taskId, backend);
   }
 
+  /** Celery's task-sent fields (celery/app/amqp.py send_task_message). */
+  private static Map<String, Object> sentFields(TaskMessage m, String queue) {
+    Map<String, Object> f = new java.util.LinkedHashMap<>();
+    f.put("uuid", m.id());
+    f.put("root_id", m.headers().rootId());
+    f.put("parent_id", m.headers().parentId());
+    f.put("name", m.task());
+    f.put("args", dev.chervil.events.PyRepr.of(m.args()));
+    f.put("kwargs", dev.chervil.events.PyRepr.of(m.kwargs()));
+    f.put("retries", m.headers().retries());
+    f.put("eta", m.headers().eta() == null ? null : m.headers().eta().toString());
+    f.put("expires", m.headers().expires() == null ? null : m.headers().expires().toString());
+    f.put("queue", queue);
+    f.put("exchange", "");
+    f.put("routing_key", queue);
+    return f;
+  }
+
   /** The {@code reply_to} results must be routed to, or null when the backend needs none. */
   String replyTo() {
     return backend.replyTo();
@@ -128,6 +192,12 @@ public final class ChervilClient implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (mailbox != null) {
+      mailbox.close();
+    }
+    if (sentEvents != null) {
+      sentEvents.close();
+    }
     backend.close();
     transport.close();
   }

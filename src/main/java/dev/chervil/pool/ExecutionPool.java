@@ -37,6 +37,16 @@ public interface ExecutionPool extends CensusSource, AutoCloseable {
    */
   CompletableFuture<Outcome> submit(TaskRequest request, JobQueue.Admission admission);
 
+  /**
+   * Stops the running task {@code taskId} at once (remote control's revoke with terminate): a
+   * process pool sends {@code signal} to the child's whole tree and replaces the child; a thread
+   * pool can only cancel cooperatively (interrupt and cancel hooks). The task's future completes as
+   * usual. False if the task is not running here or the pool cannot stop it.
+   */
+  default boolean terminate(String taskId, int signal) {
+    return false;
+  }
+
   /** Stops taking tasks and waits up to {@code timeout} for the running ones; true if all ended. */
   boolean drain(Duration timeout);
 

@@ -50,6 +50,7 @@ public record TaskDefinition(
     private Duration retryBackoff;
     private Duration retryBackoffMax = TaskOptions.DEFAULTS.retryBackoffMax();
     private boolean retryJitter = true;
+    private Boolean trackStarted;
 
     private Builder(String name) {
       this.name = name;
@@ -126,6 +127,12 @@ public record TaskDefinition(
       return this;
     }
 
+    /** Store STARTED when this task starts, whatever the worker's {@code --track-started}. */
+    public Builder trackStarted(boolean v) {
+      trackStarted = v;
+      return this;
+    }
+
     public Builder autoretryFor(Class<? extends Throwable> type) {
       autoretryFor.add(type);
       return this;
@@ -143,7 +150,8 @@ public record TaskDefinition(
               defaultRetryDelay,
               retryBackoff,
               retryBackoffMax,
-              retryJitter);
+              retryJitter,
+              trackStarted);
       return new TaskDefinition(name, params, varArgs, varKwargs, handler, options);
     }
   }

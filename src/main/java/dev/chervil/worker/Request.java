@@ -80,6 +80,7 @@ final class Request {
     TaskHeaders h = message.headers();
     TimeLimits limits =
         TimeLimits.ofSeconds(h.timelimit().softSeconds(), h.timelimit().hardSeconds())
+            .orElse(env.remote().overrides().limits(message.task())) // remote time_limit
             .orElse(task.options().limits())
             .orElse(env.config().defaultLimits());
     return new TaskRequest(
@@ -117,6 +118,7 @@ final class Request {
       // The channel it came on is gone: the broker hands it out again, so running this copy would
       // run it twice (and its ack could not be sent anyway).
       log.info("event=task-dropped task={} name={} reason=channel-lost", id(), message.task());
+      env.remote().events().rejected(id(), true);
       return false;
     }
     if (!env.admitting()) {
@@ -126,12 +128,20 @@ final class Request {
       revokeExpired();
       return false;
     }
+    if (env.remote().isRevoked(id())) { // revoked while it waited for its ETA or a slot
+      revoke("revoked");
+      return false;
+    }
     if (!acksLate) {
       acknowledge();
     }
     env.started();
     startedNanos = System.nanoTime();
     log.debug("event=task-started task={} name={}", id(), message.task());
+    env.remote().events().started(message, ProcessHandle.current().pid());
+    if (env.remote().trackStarted(task)) {
+      env.results().started(message, delivery.queue(), env.remote().startedMeta());
+    }
     return true;
   }
 
@@ -148,15 +158,26 @@ final class Request {
 
   /** An expired message: REVOKED without running, then acked (as Celery does). */
   void revokeExpired() {
-    env.stats().revoked.increment();
-    env.chords()
-        .partDone(message, TaskState.REVOKED, ResultWriter.revokedError("expired").toMeta());
     log.info(
         "event=task-expired task={} name={} expires={}",
         id(),
         message.task(),
         message.headers().expires());
-    CompletableFuture<Void> stored = env.results().revoked(message, delivery.queue(), "expired");
+    env.remote().events().revoked(message, false, null, true);
+    revokeUnstarted("expired");
+  }
+
+  /** Revoked by remote control before it started: REVOKED without running, then acked. */
+  void revoke(String reason) {
+    log.info("event=task-revoked task={} name={}", id(), message.task());
+    env.remote().events().revoked(message, false, null, false);
+    revokeUnstarted(reason);
+  }
+
+  private void revokeUnstarted(String reason) {
+    env.stats().revoked.increment();
+    env.chords().partDone(message, TaskState.REVOKED, ResultWriter.revokedError(reason).toMeta());
+    CompletableFuture<Void> stored = env.results().revoked(message, delivery.queue(), reason);
     stored.whenComplete((ok, e) -> acknowledge());
   }
 
@@ -166,6 +187,11 @@ final class Request {
    */
   void complete(Outcome outcome) {
     if (startedNanos == 0 || !completed.compareAndSet(false, true)) {
+      return;
+    }
+    Integer terminatedBy = env.remote().terminatedSignal(id());
+    if (terminatedBy != null && !(outcome instanceof Outcome.Ok)) {
+      terminated(terminatedBy, outcome);
       return;
     }
     if (env.cold()
@@ -188,8 +214,28 @@ final class Request {
     }
   }
 
+  /**
+   * Stopped by a remote terminate: REVOKED ("terminated"), whatever the pool made of the kill, and
+   * settled like a finished task — Celery's terminate settles the same way.
+   */
+  private void terminated(int signal, Outcome outcome) {
+    env.stats().revoked.increment();
+    CompletableFuture<Void> stored = env.results().revoked(message, delivery.queue(), "terminated");
+    env.chords()
+        .partDone(message, TaskState.REVOKED, ResultWriter.revokedError("terminated").toMeta());
+    env.remote().events().revoked(message, true, signal, false);
+    log.info(
+        "event=task-terminated task={} name={} signal={} outcome={}",
+        id(),
+        message.task(),
+        signal,
+        outcome.label());
+    finish(stored);
+  }
+
   private void succeed(Object result) {
     env.stats().succeeded.increment();
+    env.remote().events().succeeded(message, result);
     CompletableFuture<Void> stored =
         keepResult() ? env.results().success(message, delivery.queue(), result) : done();
     env.chords().partDone(message, TaskState.SUCCESS, result);
@@ -206,6 +252,7 @@ final class Request {
 
   private void fail(TaskError error, String outcome) {
     env.stats().failed.increment();
+    env.remote().events().failed(message, error);
     CompletableFuture<Void> stored =
         keepResult() ? env.results().failure(message, delivery.queue(), error) : done();
     env.chords().partDone(message, TaskState.FAILURE, error.toMeta());
@@ -228,6 +275,7 @@ final class Request {
       log.warn(
           "event=task-requeued task={} name={} reason=\"{}\"", id(), message.task(), lost.reason());
       reject(true);
+      env.remote().events().rejected(id(), true);
       env.settled();
     } else {
       fail(lost.error(), lost.label());
@@ -276,6 +324,7 @@ final class Request {
         r.cause() != null
             ? r.cause()
             : TaskError.celery("Retry", "retry in " + r.countdown().toMillis() + "ms");
+    env.remote().events().retried(message, cause);
     // The copy is with the broker: the original may go whatever becomes of the RETRY state.
     if (keepResult()) {
       env.results().retry(message, delivery.queue(), cause);

@@ -77,6 +77,11 @@ final class ResultWriter implements AutoCloseable {
     return store(m, queue, TaskState.RETRY, cause.toMeta(), cause.traceback());
   }
 
+  /** STARTED with Celery's meta {@code {pid, hostname}} (task_track_started). */
+  CompletableFuture<Void> started(TaskMessage m, String queue, Map<String, Object> meta) {
+    return store(m, queue, TaskState.STARTED, meta, null);
+  }
+
   CompletableFuture<Void> revoked(TaskMessage m, String queue, String reason) {
     return store(m, queue, TaskState.REVOKED, revokedError(reason).toMeta(), null);
   }

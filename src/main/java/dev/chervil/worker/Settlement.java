@@ -32,6 +32,7 @@ final class Settlement implements AutoCloseable {
   private final Canvas canvas;
   private final ChordJoin chords;
   private final PublishingBuiltins builtins;
+  private final WorkerRemote remote;
   private final WorkerStats stats;
   private final WorkerConfig config;
   private final ThreadPoolExecutor executor;
@@ -45,7 +46,9 @@ final class Settlement implements AutoCloseable {
       Transport transport,
       TaskRegistry registry,
       WorkerStats stats,
-      WorkerConfig config) {
+      WorkerConfig config,
+      WorkerRemote remote) {
+    this.remote = remote;
     this.transport = transport;
     this.stats = stats;
     this.config = config;
@@ -86,6 +89,11 @@ final class Settlement implements AutoCloseable {
 
   ChordJoin chords() {
     return chords;
+  }
+
+  /** The node: task events, revoked ids, remote overrides of limits. */
+  WorkerRemote remote() {
+    return remote;
   }
 
   PublishingBuiltins builtins() {

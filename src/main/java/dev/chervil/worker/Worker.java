@@ -5,15 +5,19 @@ import dev.chervil.broker.Delivery;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
 import dev.chervil.canvas.BuiltinTasks;
+import dev.chervil.limits.DeadlineScheduler;
 import dev.chervil.pool.ExecutionPool;
 import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskRegistry;
 import dev.chervil.worker.Intake.Accepted;
 import dev.chervil.worker.Intake.Rejected;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +51,11 @@ public final class Worker implements AutoCloseable {
   private final Settlement settlement;
   private final EtaScheduler eta;
   private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+  // Cancelled by remote control's cancel_consumer: their unsettled deliveries stay ackable.
+  private final List<Subscription> cancelled = new CopyOnWriteArrayList<>();
+  private final WorkerRemote remote; // the node: remote control, events, revoked ids
+  private final DeadlineScheduler rateLimited = new DeadlineScheduler("chervil-rate-limit");
+  private final CountDownLatch closed = new CountDownLatch(1);
   private State state = State.NEW; // guarded by this
 
   private enum State {
@@ -68,8 +77,9 @@ public final class Worker implements AutoCloseable {
     this.config = config;
     this.intake = new Intake(registry, backend.joinsChords());
     backend.expireResultsAfter(config.resultExpires());
+    this.remote = new WorkerRemote(transport, pool, registry, config, new RemoteHost());
     this.settlement =
-        new Settlement(backend, StoreRetry.DEFAULT, transport, registry, stats, config);
+        new Settlement(backend, StoreRetry.DEFAULT, transport, registry, stats, config, remote);
     this.eta = new EtaScheduler(subscriptions::get, this::admit);
   }
 
@@ -82,18 +92,36 @@ public final class Worker implements AutoCloseable {
     pool.start();
     int prefetch = pool.size() * config.prefetchMultiplier();
     for (String queue : config.queues()) {
-      transport.declareQueue(config.queueSpec(queue));
-      subscriptions.put(queue, transport.consume(queue, prefetch, this::onDelivery));
+      consume(queue);
     }
+    remote.start();
     state = State.RUNNING;
     log.info(
-        "event=worker-started pid={} queues={} pool={} concurrency={} prefetch={} acks_late={}",
+        "event=worker-started node={} pid={} queues={} pool={} concurrency={} prefetch={}"
+            + " acks_late={}",
+        remote.hostname(),
         ProcessHandle.current().pid(),
         config.queues(),
         pool.kind(),
         pool.size(),
         prefetch,
         config.acksLate());
+  }
+
+  /** The node name, {@code -n} expanded ({@code chervil@host}). */
+  public String hostname() {
+    return remote.hostname();
+  }
+
+  /** Blocks until {@link #close()} has finished (also one started by remote control). */
+  public void awaitClosed() throws InterruptedException {
+    closed.await();
+  }
+
+  private void consume(String queue) {
+    int prefetch = pool.size() * config.prefetchMultiplier();
+    transport.declareQueue(config.queueSpec(queue));
+    subscriptions.put(queue, transport.consume(queue, prefetch, this::onDelivery));
   }
 
   public ExecutionPool pool() {
@@ -122,6 +150,7 @@ public final class Worker implements AutoCloseable {
     boolean settled =
         settlement.awaitSettled(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     subscriptions.values().forEach(Subscription::close);
+    cancelled.forEach(Subscription::close);
     boolean idle = poolIdle && settled;
     log.info("event=worker-drained idle={} stats={}", idle, stats.snapshot());
     return idle;
@@ -156,13 +185,16 @@ public final class Worker implements AutoCloseable {
       state = State.CLOSED;
     }
     eta.close();
+    rateLimited.close();
     // The pool first: what it still runs ends as an outcome, and the settlement settles it before
     // the backend and transport go.
     pool.close();
     settlement.close();
+    remote.close(); // worker-offline, before the transport goes
     backend.close();
     transport.close();
-    log.info("event=worker-closed");
+    log.info("event=worker-closed node={}", remote.hostname());
+    closed.countDown();
   }
 
   private void onDelivery(Delivery delivery) {
@@ -176,16 +208,19 @@ public final class Worker implements AutoCloseable {
     }
     switch (verdict) {
       case Rejected r -> reject(r);
-      case Accepted a when BuiltinTasks.IN_WORKER.contains(a.task().name()) ->
-          // celery.group/chord/chain publish their members: they run here, not in the pool.
-          new Request(a.delivery(), a.message(), a.task(), settlement).runInWorker();
       case Accepted a -> {
         Request request = new Request(a.delivery(), a.message(), a.task(), settlement);
         if (log.isInfoEnabled()) {
           log.info("event=task-received task={} name={}", request.id(), a.message().task());
         }
+        remote.events().received(a.message(), delivery.queue());
         long wait = request.millisUntilEta();
-        if (wait > 0 && !request.isExpired()) {
+        if (remote.isRevoked(request.id())) {
+          request.revoke("revoked"); // never runs, never waits for a slot
+        } else if (BuiltinTasks.IN_WORKER.contains(a.task().name())) {
+          request.runInWorker(); // celery.group/chord/chain publish: they run here, not pooled
+        } else if (wait > 0 && !request.isExpired()) {
+          remote.events().scheduled(a.message());
           eta.hold(request, wait);
         } else {
           admit(request);
@@ -194,8 +229,22 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** Hands a request to the pool; its outcome is settled by the request itself. */
+  /**
+   * Hands a request to the pool; its outcome is settled by the request itself. A task over its rate
+   * limit (remote control's rate_limit) waits for its turn here, unacked like an ETA task, without
+   * holding a slot.
+   */
   private void admit(Request request) {
+    long waitNanos = remote.overrides().admit(request.message().task());
+    if (waitNanos > 0) {
+      log.debug("event=task-rate-limited task={} wait_ms={}", request.id(), waitNanos / 1_000_000);
+      rateLimited.schedule(Duration.ofNanos(waitNanos), () -> submit(request));
+      return;
+    }
+    submit(request);
+  }
+
+  private void submit(Request request) {
     CompletableFuture<Outcome> outcome;
     try {
       outcome = pool.submit(request.toTaskRequest(), request::begin);
@@ -228,5 +277,43 @@ public final class Worker implements AutoCloseable {
       settlement.results().failure(r.taskId(), props == null ? null : props.replyTo(), r.failure());
     }
     r.delivery().reject(false);
+    remote.events().rejected(r.taskId(), false);
+  }
+
+  /** What remote control may do to this worker (add_consumer, cancel_consumer, shutdown). */
+  private final class RemoteHost implements WorkerRemote.Host {
+    @Override
+    public List<String> queues() {
+      return List.copyOf(subscriptions.keySet());
+    }
+
+    @Override
+    public void addQueue(String queue) {
+      synchronized (Worker.this) {
+        if (state == State.RUNNING && !subscriptions.containsKey(queue)) {
+          consume(queue);
+        }
+      }
+    }
+
+    @Override
+    public boolean removeQueue(String queue) {
+      Subscription sub = subscriptions.remove(queue);
+      if (sub != null) {
+        sub.cancel(); // unsettled deliveries stay ackable; close() hands back the rest
+        cancelled.add(sub);
+      }
+      return sub != null;
+    }
+
+    @Override
+    public int prefetchCount() {
+      return subscriptions.values().stream().mapToInt(Subscription::prefetch).sum();
+    }
+
+    @Override
+    public void shutdownAsync() {
+      Thread.ofPlatform().name("chervil-remote-shutdown").daemon(false).start(Worker.this::close);
+    }
   }
 }

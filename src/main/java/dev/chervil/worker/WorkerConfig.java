@@ -1,6 +1,7 @@
 package dev.chervil.worker;
 
 import dev.chervil.broker.QueueSpec;
+import dev.chervil.control.NodeOptions;
 import dev.chervil.limits.TimeLimits;
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Map;
  *     result (Celery's {@code result_extended}), so Python's {@code AsyncResult.name/args} work
  * @param resultExpires how long results live in the backend (Celery's {@code result_expires},
  *     default one day); zero keeps them forever
+ * @param node name, events, STARTED and revoked-id settings (remote control)
  */
 public record WorkerConfig(
     List<String> queues,
@@ -34,7 +36,8 @@ public record WorkerConfig(
     Duration drainTimeout,
     Map<String, Object> queueArguments,
     boolean resultExtended,
-    Duration resultExpires) {
+    Duration resultExpires,
+    NodeOptions node) {
 
   public WorkerConfig {
     queues = List.copyOf(queues == null || queues.isEmpty() ? List.of("celery") : queues);
@@ -49,12 +52,13 @@ public record WorkerConfig(
     if (resultExpires.isNegative()) {
       throw new IllegalArgumentException("result expiry must not be negative: " + resultExpires);
     }
+    node = node == null ? NodeOptions.defaults() : node;
   }
 
   /** Celery's defaults: queue {@code celery}, prefetch multiplier 4, ack early, no limits. */
   public static WorkerConfig defaults() {
     return new WorkerConfig(
-        List.of("celery"), 4, false, false, TimeLimits.NONE, null, null, null, false, null);
+        List.of("celery"), 4, false, false, TimeLimits.NONE, null, null, null, false, null, null);
   }
 
   /** The declaration of a consumed queue: durable, with this worker's arguments and DLX. */
@@ -95,6 +99,10 @@ public record WorkerConfig(
     return new Change(this).results(extended, expires).done();
   }
 
+  public WorkerConfig withNode(NodeOptions n) {
+    return new Change(this).node(n).done();
+  }
+
   /** One copy of the components, so each {@code with…} names only what it changes. */
   private static final class Change {
     private List<String> queues;
@@ -107,6 +115,7 @@ public record WorkerConfig(
     private Map<String, Object> queueArguments;
     private boolean resultExtended;
     private Duration resultExpires;
+    private NodeOptions node;
 
     Change(WorkerConfig c) {
       queues = c.queues;
@@ -119,6 +128,12 @@ public record WorkerConfig(
       queueArguments = c.queueArguments;
       resultExtended = c.resultExtended;
       resultExpires = c.resultExpires;
+      node = c.node;
+    }
+
+    Change node(NodeOptions v) {
+      node = v;
+      return this;
     }
 
     Change queues(List<String> v) {
@@ -174,7 +189,8 @@ public record WorkerConfig(
           drainTimeout,
           queueArguments,
           resultExtended,
-          resultExpires);
+          resultExpires,
+          node);
     }
   }
 }

@@ -75,6 +75,36 @@ public abstract class TransportContractTest {
     return t;
   }
 
+  // ---- exchanges, bindings, no-ack consumers (remote control and events) ----
+
+  @Test
+  void topicAndFanoutExchangesRouteToBoundQueuesConsumedWithoutAcks() {
+    Transport t = started();
+    String topic = "chervil.test.topic." + UUID.randomUUID();
+    String fanout = "chervil.test.fanout." + UUID.randomUUID();
+    exchangesToDelete.addAll(List.of(topic, fanout));
+    t.declareExchange(ExchangeSpec.of(topic, ExchangeSpec.Type.TOPIC));
+    t.declareExchange(ExchangeSpec.of(fanout, ExchangeSpec.Type.FANOUT));
+    String tasks = t.declareReplyQueue();
+    String all = t.declareReplyQueue();
+    t.bind(tasks, topic, "task.#");
+    t.bind(all, topic, "#");
+    t.bind(all, fanout, "");
+    List<Delivery> taskEvents = new CopyOnWriteArrayList<>();
+    List<Delivery> everything = new CopyOnWriteArrayList<>();
+    t.consumeNoAck(tasks, taskEvents::add);
+    t.consumeNoAck(all, everything::add);
+    t.publish(topic, "task.succeeded", message("t1"));
+    t.publish(topic, "worker.heartbeat", message("w1"));
+    t.publish(fanout, "ignored", message("f1"));
+    await().atMost(WAIT).until(() -> everything.size() == 3);
+    await().atMost(WAIT).until(() -> taskEvents.size() == 1);
+    assertEquals(List.of("t1"), bodies(taskEvents));
+    everything.getFirst().ack(); // settled by the broker already: a no-op, never a channel error
+    t.publish(topic, "task.failed", message("t2"));
+    await().atMost(WAIT).until(() -> bodies(taskEvents).contains("t2"));
+  }
+
   protected static WireMessage message(String body) {
     return new WireMessage(
         MessageProperties.json(body, null), Map.of(), body.getBytes(StandardCharsets.UTF_8));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.chervil.Chervil;
 import dev.chervil.backend.NoBackend;
 import dev.chervil.backend.ResultBackend;
 import dev.chervil.backend.ResultMeta;
@@ -12,6 +13,8 @@ import dev.chervil.backend.TaskState;
 import dev.chervil.broker.Delivery;
 import dev.chervil.broker.Transport;
 import dev.chervil.broker.memory.MemoryTransport;
+import dev.chervil.pool.PoolKind;
+import dev.chervil.pool.PoolSpec;
 import dev.chervil.protocol.MessageProperties;
 import dev.chervil.protocol.TaskHeaders;
 import dev.chervil.protocol.TaskMessage;
@@ -19,6 +22,7 @@ import dev.chervil.protocol.WireMessage;
 import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskDefinition;
 import dev.chervil.task.TaskError;
+import dev.chervil.task.TaskRegistry;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -44,11 +48,15 @@ class RequestFateTest {
   private final MemoryTransport transport = new MemoryTransport();
   private final List<ResultMeta> stored = new CopyOnWriteArrayList<>();
   private Settlement settlement;
+  private WorkerRemote remote;
 
   @AfterEach
   void close() {
     if (settlement != null) {
       settlement.close();
+    }
+    if (remote != null) {
+      remote.close();
     }
     transport.close();
   }
@@ -198,15 +206,46 @@ class RequestFateTest {
 
   private Settlement settlement(
       Transport t, ResultBackend backend, boolean acksLate, boolean rejectLost) {
+    WorkerConfig config = WorkerConfig.defaults().withAcksLate(acksLate, rejectLost);
+    TaskRegistry registry = new TaskRegistry();
+    remote =
+        new WorkerRemote(
+            t, Chervil.pool(PoolSpec.of(PoolKind.SOLO, 1), registry), registry, config, NO_HOST);
     // Two quick retries: the policy's patience is not what this test is about.
     return new Settlement(
         backend,
         new StoreRetry(3, Duration.ofMillis(10), Duration.ofMillis(20)),
         t,
-        new dev.chervil.task.TaskRegistry(),
+        registry,
         new WorkerStats(),
-        WorkerConfig.defaults().withAcksLate(acksLate, rejectLost));
+        config,
+        remote);
   }
+
+  /** The node's host side: nothing to steer in these tests. */
+  private static final WorkerRemote.Host NO_HOST =
+      new WorkerRemote.Host() {
+        @Override
+        public List<String> queues() {
+          return List.of();
+        }
+
+        @Override
+        public void addQueue(String queue) {}
+
+        @Override
+        public boolean removeQueue(String queue) {
+          return false;
+        }
+
+        @Override
+        public int prefetchCount() {
+          return 0;
+        }
+
+        @Override
+        public void shutdownAsync() {}
+      };
 
   private ResultBackend recordingBackend() {
     return new NoBackend() {

@@ -5,6 +5,7 @@ import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
+import dev.chervil.broker.ExchangeSpec;
 import dev.chervil.broker.QueueSpec;
 import dev.chervil.broker.TransportException;
 import java.io.IOException;
@@ -41,6 +42,7 @@ final class AmqpTopology {
   // Queues that exist with other arguments than ours: redeclared passively after a reconnect.
   private final java.util.Set<String> passive = new java.util.HashSet<>(); // guarded by this
   private String delayedType; // guarded by this; non-null once the delay levels are declared
+  private final ExchangesAndBindings routing = new ExchangesAndBindings();
 
   AmqpTopology(Connection connection) {
     this.connection = connection;
@@ -151,6 +153,7 @@ final class AmqpTopology {
       replies = new java.util.ArrayList<>(replyQueues.keySet());
       asIs = new java.util.HashSet<>(passive);
     }
+    routing.redeclareExchanges();
     specs
         .values()
         .forEach(
@@ -161,6 +164,93 @@ final class AmqpTopology {
                         ? ch -> declarePassiveOn(ch, spec)
                         : ch -> declareOn(ch, spec)));
     replies.forEach(name -> redeclare(name, ch -> declareReplyOn(ch, name)));
+    routing.rebind();
+  }
+
+  void declareExchange(ExchangeSpec spec) {
+    routing.declare(spec);
+  }
+
+  void bind(String queue, String exchange, String routingKey) {
+    routing.bind(queue, exchange, routingKey);
+  }
+
+  /**
+   * Exchanges and bindings declared through {@code declareExchange}/{@code bind} (remote control,
+   * events), replayed after a reconnect: exchanges before queues, bindings after them.
+   */
+  private final class ExchangesAndBindings {
+    private record Binding(String queue, String exchange, String routingKey) {}
+
+    private final Map<String, ExchangeSpec> exchanges = new LinkedHashMap<>(); // guarded by this
+    private final java.util.Set<Binding> bindings =
+        new java.util.LinkedHashSet<>(); // guarded by this
+
+    void declare(ExchangeSpec spec) {
+      withChannel("declare exchange '" + spec.name() + "'", ch -> declareExchangeOn(ch, spec));
+      synchronized (this) {
+        exchanges.put(spec.name(), spec);
+      }
+    }
+
+    void bind(String queue, String exchange, String routingKey) {
+      Binding b = new Binding(queue, exchange, routingKey);
+      withChannel(
+          "bind queue '" + queue + "' to exchange '" + exchange + "'",
+          ch -> ch.queueBind(queue, exchange, routingKey));
+      synchronized (this) {
+        bindings.add(b);
+      }
+    }
+
+    void redeclareExchanges() {
+      java.util.List<ExchangeSpec> specs;
+      synchronized (this) {
+        specs = java.util.List.copyOf(exchanges.values());
+      }
+      for (ExchangeSpec spec : specs) {
+        try {
+          withChannel(
+              "redeclare exchange '" + spec.name() + "'", ch -> declareExchangeOn(ch, spec));
+        } catch (TransportException e) {
+          log.error(
+              "event=exchange-redeclare-failed exchange={} reason=\"{}\"",
+              spec.name(),
+              e.getMessage());
+        }
+      }
+    }
+
+    void rebind() {
+      java.util.List<Binding> all;
+      synchronized (this) {
+        all = java.util.List.copyOf(bindings);
+      }
+      for (Binding b : all) {
+        try {
+          withChannel(
+              "rebind queue '" + b.queue() + "'",
+              ch -> ch.queueBind(b.queue(), b.exchange(), b.routingKey()));
+        } catch (TransportException e) {
+          // An auto-delete queue of a consumer that is gone: nothing to rebind.
+          log.warn(
+              "event=rebind-failed queue={} exchange={} reason=\"{}\"",
+              b.queue(),
+              b.exchange(),
+              e.getMessage());
+        }
+      }
+    }
+
+    private static void declareExchangeOn(Channel ch, ExchangeSpec spec) throws IOException {
+      BuiltinExchangeType type =
+          switch (spec.type()) {
+            case DIRECT -> BuiltinExchangeType.DIRECT;
+            case TOPIC -> BuiltinExchangeType.TOPIC;
+            case FANOUT -> BuiltinExchangeType.FANOUT;
+          };
+      ch.exchangeDeclare(spec.name(), type, spec.durable(), spec.autoDelete(), null);
+    }
   }
 
   private void redeclare(String queue, ChannelAction action) {

@@ -11,6 +11,7 @@ import com.rabbitmq.client.impl.recovery.RecordedQueue;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import dev.chervil.broker.BrokerUrl;
 import dev.chervil.broker.DeliveryHandler;
+import dev.chervil.broker.ExchangeSpec;
 import dev.chervil.broker.QueueSpec;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
@@ -48,6 +49,7 @@ public final class AmqpTransport implements Transport {
   private final BrokerUrl.Amqp url;
   private final AmqpOptions options;
   private final Set<AmqpSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+  private final Set<AmqpNoAckSubscription> noAckSubscriptions = ConcurrentHashMap.newKeySet();
   private State state = State.NEW; // guarded by this
   private AmqpThreads threads;
   private Connection connection;
@@ -167,6 +169,29 @@ public final class AmqpTransport implements Transport {
   }
 
   @Override
+  public void declareExchange(ExchangeSpec exchange) {
+    started().declareExchange(exchange);
+  }
+
+  @Override
+  public void bind(String queue, String exchange, String routingKey) {
+    started().bind(queue, exchange, routingKey);
+  }
+
+  @Override
+  public Subscription consumeNoAck(String queue, DeliveryHandler handler) {
+    Connection c;
+    synchronized (this) {
+      started();
+      c = connection;
+    }
+    AmqpNoAckSubscription sub =
+        AmqpNoAckSubscription.start(c, queue, handler, noAckSubscriptions::remove);
+    noAckSubscriptions.add(sub);
+    return sub;
+  }
+
+  @Override
   public boolean supportsDeadLettering() {
     return true;
   }
@@ -185,6 +210,7 @@ public final class AmqpTransport implements Transport {
       }
     }
     List.copyOf(subscriptions).forEach(AmqpSubscription::close);
+    List.copyOf(noAckSubscriptions).forEach(AmqpNoAckSubscription::close);
     publisher.close();
     try {
       // Closing an auto-recovering connection also stops a recovery in progress.
@@ -197,6 +223,12 @@ public final class AmqpTransport implements Transport {
       log.warn("event=consumer-pool-stuck reason=\"a delivery handler did not return in 5s\"");
     }
     log.info("event=closed broker={}", url);
+  }
+
+  /** The broker URL without its password. */
+  @Override
+  public String toString() {
+    return url.toString();
   }
 
   private AmqpTopology started() {

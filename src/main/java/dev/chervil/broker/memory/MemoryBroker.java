@@ -90,6 +90,35 @@ public final class MemoryBroker {
         "event=queue-declared broker={} queue={} deadLetterExchange={}", name, spec.name(), dlx);
   }
 
+  /** Declares an exchange of {@code type}; redeclaring one of another type fails, as in AMQP. */
+  public synchronized void declareExchange(String exchange, String type) {
+    MemoryExchange.Type t = MemoryExchange.Type.valueOf(type);
+    MemoryExchange x = exchanges.computeIfAbsent(exchange, n -> new MemoryExchange(n, t));
+    if (x.type() != t) {
+      throw new TransportException(
+          "cannot declare exchange '"
+              + exchange
+              + "': it already exists with type "
+              + x.type()
+              + ", requested "
+              + t);
+    }
+  }
+
+  /** Binds {@code queue} to a declared {@code exchange}, as queue.bind does. */
+  public synchronized void bind(String queue, String exchange, String routingKey) {
+    MemoryExchange x = exchanges.get(exchange);
+    if (x == null || !queues.containsKey(queue)) {
+      throw new TransportException(
+          "cannot bind queue '"
+              + queue
+              + "' to exchange '"
+              + exchange
+              + "': no such queue or exchange");
+    }
+    x.bind(queue, routingKey);
+  }
+
   /** Declares a queue with no exchange binding (a reply queue). */
   synchronized void declareBareQueue(String queue) {
     queues.computeIfAbsent(queue, n -> new MemoryQueue(n, null, this, ticker));

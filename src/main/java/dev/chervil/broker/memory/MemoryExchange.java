@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class MemoryExchange {
   enum Type {
     DIRECT,
-    FANOUT
+    FANOUT,
+    TOPIC
   }
 
   private final String name;
@@ -43,10 +44,36 @@ final class MemoryExchange {
   Set<String> route(String routingKey) {
     Set<String> out = new java.util.LinkedHashSet<>();
     for (Binding b : bindings) {
-      if (type == Type.FANOUT || b.routingKey().equals(routingKey)) {
+      boolean match =
+          switch (type) {
+            case FANOUT -> true;
+            case DIRECT -> b.routingKey().equals(routingKey);
+            case TOPIC -> topicMatches(b.routingKey(), routingKey);
+          };
+      if (match) {
         out.add(b.queue());
       }
     }
     return out;
+  }
+
+  /** AMQP topic matching: words split by dots, {@code *} is one word, {@code #} zero or more. */
+  static boolean topicMatches(String pattern, String key) {
+    return matches(pattern.split("\\.", -1), 0, key.split("\\.", -1), 0);
+  }
+
+  private static boolean matches(String[] p, int i, String[] k, int j) {
+    if (i == p.length) {
+      return j == k.length;
+    }
+    if (p[i].equals("#")) {
+      for (int skip = j; skip <= k.length; skip++) {
+        if (matches(p, i + 1, k, skip)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    return j < k.length && (p[i].equals("*") || p[i].equals(k[j])) && matches(p, i + 1, k, j + 1);
   }
 }

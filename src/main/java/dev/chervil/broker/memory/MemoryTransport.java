@@ -2,6 +2,7 @@ package dev.chervil.broker.memory;
 
 import dev.chervil.broker.BrokerUrl;
 import dev.chervil.broker.DeliveryHandler;
+import dev.chervil.broker.ExchangeSpec;
 import dev.chervil.broker.QueueSpec;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
@@ -99,6 +100,30 @@ public final class MemoryTransport implements Transport {
   }
 
   @Override
+  public void declareExchange(ExchangeSpec exchange) {
+    requireStarted();
+    broker.declareExchange(exchange.name(), exchange.type().name());
+  }
+
+  @Override
+  public void bind(String queue, String exchange, String routingKey) {
+    requireStarted();
+    broker.bind(queue, exchange, routingKey);
+  }
+
+  /** Acks each delivery before the handler sees it, so the handler's own settling is a no-op. */
+  @Override
+  public Subscription consumeNoAck(String queue, DeliveryHandler handler) {
+    return consume(
+        queue,
+        0,
+        delivery -> {
+          delivery.ack();
+          handler.handle(delivery); // a second ack or a reject is ignored by MemoryDelivery
+        });
+  }
+
+  @Override
   public boolean supportsDeadLettering() {
     return true;
   }
@@ -116,6 +141,11 @@ public final class MemoryTransport implements Transport {
     replyQueues.forEach(broker::deleteQueue);
     replyQueues.clear();
     log.info("event=closed broker=memory://{}", broker.name());
+  }
+
+  @Override
+  public String toString() {
+    return "memory://" + broker.name();
   }
 
   private void requireStarted() {

@@ -81,6 +81,12 @@ public final class RedisTransport implements Transport {
             : RedisOptions.withVisibilityTimeout(url.visibilityTimeout()));
   }
 
+  /** The URL without its password: remote control's {@code stats} reports it. */
+  @Override
+  public String toString() {
+    return "redis://" + url.host() + ":" + url.port() + "/" + url.database();
+  }
+
   public RedisTransport(String url) {
     this(redisUrl(url));
   }

@@ -30,6 +30,7 @@ final class ChildHandle {
   private final long pid;
   private volatile String runningTaskId;
   private volatile Duration killedBy;
+  private volatile Integer terminatedWith; // the signal of a remote terminate
   private volatile boolean ended; // its channel reached end of stream: dead, or as good as
   private boolean released;
   private int tasksRun; // slot thread only
@@ -173,6 +174,32 @@ final class ChildHandle {
     }
     killedBy = limit;
     return ProcessTree.kill(pid, grace);
+  }
+
+  /**
+   * Remote terminate: sends {@code signal} to the child's session if it still runs {@code taskId},
+   * then the usual session kill (TERM, grace, KILL) so nothing of its tree survives. True if sent.
+   */
+  synchronized boolean terminateTask(String taskId, int signal, Duration grace) {
+    if (!taskId.equals(runningTaskId) || released) {
+      return false;
+    }
+    terminatedWith = signal;
+    Posix.killGroup(pid, signal);
+    ProcessTree.KillReport report = ProcessTree.kill(pid, grace);
+    log.info(
+        "event=child-terminated pid={} task={} signal={} killed={} took_ms={}",
+        pid,
+        taskId,
+        signal,
+        report.killed(),
+        report.took().toMillis());
+    return true;
+  }
+
+  /** The signal a remote terminate sent this child, or null if none did. */
+  Integer terminatedWith() {
+    return terminatedWith;
   }
 
   /** The hard limit that killed this child, or null if none did. */

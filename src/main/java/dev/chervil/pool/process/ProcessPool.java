@@ -196,6 +196,17 @@ public final class ProcessPool implements ExecutionPool {
 
   /** Released sessions with members left, as of the housekeeper's last sweep. No side effect. */
   @Override
+  public boolean terminate(String taskId, int signal) {
+    for (Slot slot : slots) {
+      ChildHandle c = slot.child;
+      if (c != null && c.terminateTask(taskId, signal, KILL_GRACE)) {
+        return true; // the slot sees end of stream, settles the task and replaces the child
+      }
+    }
+    return false;
+  }
+
+  @Override
   public Set<Long> releasedSessions() {
     return housekeeper.releasedSessions();
   }
@@ -408,6 +419,10 @@ public final class ProcessPool implements ExecutionPool {
       }
       if (jobs.isClosed()) {
         return new Outcome.Lost("pool closed while task " + id + " ran in " + running);
+      }
+      if (running.terminatedWith() != null) { // remote control's terminate, not a crash
+        return new Outcome.Lost(
+            "terminated by remote control with signal " + running.terminatedWith());
       }
       String why = running.describeExit();
       log.warn("event=child-lost pid={} task={} reason=\"{}\"", running.pid(), id, why);

@@ -122,6 +122,19 @@ public final class ThreadPool implements ExecutionPool {
     log.info("event=pool-closed kind={} abandoned={}", kind, abandonedThreads());
   }
 
+  /** Threads cannot be killed: interrupts the task and runs its cancel hooks (cooperative). */
+  @Override
+  public boolean terminate(String taskId, int signal) {
+    for (Slot slot : slots) {
+      TaskContext ctx = slot.context;
+      if (ctx != null && ctx.request().id().equals(taskId)) {
+        ctx.cancel("revoked: terminate requested");
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public Set<Long> ownedChildPids() {
     return Set.of();
@@ -159,6 +172,7 @@ public final class ThreadPool implements ExecutionPool {
     private Thread thread;
     private volatile boolean abandonedByLimit;
     private volatile Job current;
+    private volatile TaskContext context; // for terminate()
 
     @Override
     public void run() {
@@ -179,6 +193,7 @@ public final class ThreadPool implements ExecutionPool {
       current = job;
       TaskRequest request = job.request();
       TaskContext ctx = new TaskContext(request);
+      context = ctx;
       Deadline soft =
           request.limits().soft() == null
               ? null
@@ -193,6 +208,7 @@ public final class ThreadPool implements ExecutionPool {
       } catch (Throwable t) { // TaskRunner catches task errors; this is a pool bug or an Error
         settle(job, new Outcome.Lost("thread died running task " + request.id() + ": " + t));
       } finally {
+        context = null;
         if (soft != null) {
           soft.cancel();
         }

@@ -110,4 +110,29 @@ class AmqpTransportTest extends TransportContractTest {
               return !got.isEmpty();
             });
   }
+
+  @Test
+  void exchangesAndBindingsComeBackAfterReconnect() throws Exception {
+    Transport t = started();
+    String exchange = "chervil.test.topic." + UUID.randomUUID();
+    exchangesToDelete.add(exchange);
+    t.declareExchange(
+        new dev.chervil.broker.ExchangeSpec(
+            exchange, dev.chervil.broker.ExchangeSpec.Type.TOPIC, false, true));
+    String q = t.declareReplyQueue(); // exclusive: dies with the connection, binding and all
+    t.bind(q, exchange, "#");
+    List<Delivery> got = new CopyOnWriteArrayList<>();
+    t.consumeNoAck(q, got::add);
+
+    assertEquals(1, RabbitMqAdmin.closeConnectionsNamed(connectionName));
+
+    await()
+        .atMost(WAIT)
+        .ignoreExceptions()
+        .until(
+            () -> {
+              t.publish(exchange, "worker.heartbeat", message("after-" + got.size()));
+              return !got.isEmpty();
+            });
+  }
 }

@@ -1,0 +1,225 @@
+package dev.chervil.control;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.chervil.Chervil;
+import dev.chervil.broker.Transport;
+import dev.chervil.broker.Transports;
+import dev.chervil.client.ChervilClient;
+import dev.chervil.events.EventReceiver;
+import dev.chervil.interop.InteropTasks;
+import dev.chervil.pool.PoolKind;
+import dev.chervil.pool.PoolSpec;
+import dev.chervil.task.TaskRegistry;
+import dev.chervil.worker.Worker;
+import dev.chervil.worker.WorkerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Java worker steered and watched through its own wire on the embedded broker: the commands that
+ * the Python interop tests do not reach (consumers, pool size, time limits, shutdown, statedb,
+ * destinations, unknown commands) and worker/task events end to end.
+ */
+class WorkerRemoteControlTest {
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  private static Worker worker(String broker, String node, String queue, NodeOptions options) {
+    return Chervil.worker(
+        broker,
+        "rpc://",
+        PoolSpec.of(PoolKind.THREADS, 2),
+        new TaskRegistry().register(new InteropTasks()),
+        WorkerConfig.defaults()
+            .withQueues(List.of(queue))
+            .withNode(
+                new NodeOptions(
+                    node, options.taskEvents(), options.trackStarted(), options.stateDb())));
+  }
+
+  private static String broker() {
+    return "memory://control-" + UUID.randomUUID();
+  }
+
+  @Test
+  void commandsAnswerOnlyForTheirDestinationAndUnknownOnesAreErrors() throws Exception {
+    String broker = broker();
+    try (Worker a = worker(broker, "a@test", "qa", NodeOptions.defaults());
+        Worker b = worker(broker, "b@test", "qb", NodeOptions.defaults());
+        ChervilClient client = client(broker)) {
+      a.start();
+      b.start();
+      Map<String, Object> all = client.inspect().ping();
+      assertEquals(Map.of("a@test", Map.of("ok", "pong"), "b@test", Map.of("ok", "pong")), all);
+      assertEquals(
+          List.of("b@test"),
+          List.copyOf(client.inspect().destination(List.of("b@test")).ping().keySet()));
+      Object unknown =
+          client
+              .control()
+              .destination(List.of("a@test"))
+              .call("frobnicate", Map.of())
+              .get("a@test");
+      assertTrue(
+          unknown.toString().contains("unknown control command 'frobnicate'"), unknown.toString());
+      Object grow = client.control().destination(List.of("a@test")).poolGrow(1).get("a@test");
+      assertTrue(grow.toString().contains("fixed size"), grow.toString());
+      Object stamped =
+          client
+              .control()
+              .call("revoke_by_stamped_headers", Map.of("headers", Map.of()))
+              .get("a@test");
+      assertTrue(stamped.toString().contains("not supported"), stamped.toString());
+    }
+  }
+
+  @Test
+  void addAndCancelConsumerChangeWhatTheWorkerConsumes() throws Exception {
+    String broker = broker();
+    try (Worker w = worker(broker, "c@test", "q1", NodeOptions.defaults());
+        ChervilClient client = client(broker)) {
+      w.start();
+      assertEquals(
+          Map.of("ok", "add consumer q2"),
+          client.control().destination(List.of("c@test")).addConsumer("q2").get("c@test"));
+      assertEquals(5, client.task("proj.tasks.add").args(2, 3).queue("q2").send().get(WAIT));
+      List<?> queues =
+          (List<?>) client.inspect().destination(List.of("c@test")).activeQueues().get("c@test");
+      assertEquals(2, queues.size(), queues.toString());
+      client.control().destination(List.of("c@test")).cancelConsumer("q2");
+      List<?> after =
+          (List<?>) client.inspect().destination(List.of("c@test")).activeQueues().get("c@test");
+      assertEquals("q1", ((Map<?, ?>) after.get(0)).get("name"));
+      assertEquals(1, after.size());
+    }
+  }
+
+  @Test
+  void timeLimitChangesTheLimitOfTheNextRun() throws Exception {
+    String broker = broker();
+    try (Worker w = worker(broker, "t@test", "qt", NodeOptions.defaults());
+        ChervilClient client = client(broker)) {
+      w.start();
+      assertEquals(
+          Map.of("ok", "time limits set successfully"),
+          client
+              .control()
+              .destination(List.of("t@test"))
+              .timeLimit("proj.java.sleep", 0.3, null)
+              .get("t@test"));
+      long t0 = System.nanoTime();
+      var meta = client.task("proj.java.sleep").args(10.0).queue("qt").send().meta(WAIT);
+      assertEquals(dev.chervil.backend.TaskState.FAILURE, meta.status(), meta.toString());
+      assertTrue(meta.result().toString().contains("SoftTimeLimitExceeded"), meta.toString());
+      assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
+    }
+  }
+
+  @Test
+  void revokedIdsOutliveTheWorkerWithAStateDb(@TempDir Path dir) throws Exception {
+    String broker = broker();
+    NodeOptions withDb = new NodeOptions(null, false, false, dir.resolve("state.json"));
+    try (Worker w = worker(broker, "s@test", "qs", withDb);
+        ChervilClient client = client(broker)) {
+      w.start();
+      client.control().destination(List.of("s@test")).revoke("gone-1");
+    }
+    try (Worker w = worker(broker, "s@test", "qs", withDb);
+        ChervilClient client = client(broker)) {
+      w.start();
+      assertEquals(
+          List.of("gone-1"),
+          client.inspect().destination(List.of("s@test")).revoked().get("s@test"));
+    }
+  }
+
+  @Test
+  void shutdownClosesTheWorker() throws Exception {
+    String broker = broker();
+    Worker w = worker(broker, "x@test", "qx", NodeOptions.defaults());
+    try (ChervilClient client = client(broker)) {
+      w.start();
+      assertEquals(
+          Map.of("ok", "shutdown started"),
+          client.control().destination(List.of("x@test")).shutdown().get("x@test"));
+      Thread waiter =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      w.awaitClosed();
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+      waiter.join(WAIT);
+      assertTrue(!waiter.isAlive(), "worker closed");
+    } finally {
+      w.close();
+    }
+  }
+
+  @Test
+  void workerAndTaskEventsReachAReceiver() throws Exception {
+    String broker = broker();
+    List<Map<String, Object>> seen = new CopyOnWriteArrayList<>();
+    Transport t = Transports.fromUrl(broker);
+    t.start();
+    try (EventReceiver receiver = new EventReceiver(t, seen::add)) {
+      receiver.start();
+      String id;
+      try (Worker w = worker(broker, "e@test", "qe", new NodeOptions(null, true, false, null));
+          ChervilClient client = client(broker).withSentEvents(true)) {
+        w.start();
+        var r = client.task("proj.tasks.add").args(1, 2).queue("qe").send();
+        id = r.id();
+        assertEquals(3, r.get(WAIT));
+        await().atMost(WAIT).until(() -> types(seen, id).contains("task-succeeded"));
+        await().atMost(WAIT).until(() -> types(seen, null).contains("worker-heartbeat"));
+      }
+      await().atMost(WAIT).until(() -> types(seen, null).contains("worker-offline"));
+      // task-sent leaves the client after the task itself (as in Celery's send_task), so the
+      // worker's task-received may overtake it; the worker's own events come in order.
+      List<String> events = types(seen, id);
+      assertEquals(
+          List.of("task-received", "task-started", "task-succeeded"),
+          events.stream().filter(e -> !e.equals("task-sent")).toList());
+      assertEquals(
+          1, events.stream().filter(e -> e.equals("task-sent")).count(), events.toString());
+      assertTrue(types(seen, null).contains("worker-online"));
+      long clocks =
+          seen.stream()
+              .filter(e -> "e@test".equals(e.get("hostname")))
+              .map(e -> ((Number) e.get("clock")).longValue())
+              .distinct()
+              .count();
+      assertEquals(
+          seen.stream().filter(e -> "e@test".equals(e.get("hostname"))).count(),
+          clocks,
+          "each event has its own clock");
+    } finally {
+      t.close();
+    }
+  }
+
+  private static List<String> types(List<Map<String, Object>> seen, String taskId) {
+    return seen.stream()
+        .filter(e -> taskId == null ? e.get("uuid") == null : taskId.equals(e.get("uuid")))
+        .map(e -> (String) e.get("type"))
+        .toList();
+  }
+
+  private static ChervilClient client(String broker) {
+    ChervilClient c = Chervil.client(broker, "rpc://");
+    c.start();
+    return c;
+  }
+}
