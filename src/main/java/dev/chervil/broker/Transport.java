@@ -82,6 +82,11 @@ public interface Transport extends AutoCloseable {
    *
    * @throws UnsupportedOperationException where the broker has no delayed delivery
    */
+  /** Whether {@link #publishDelayed} works here. */
+  default boolean supportsDelayedDelivery() {
+    return false;
+  }
+
   default void publishDelayed(java.time.Duration delay, String routingKey, WireMessage message) {
     throw new UnsupportedOperationException(getClass().getSimpleName() + ": publishDelayed");
   }

@@ -128,6 +128,16 @@ final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--statedb", description = "File that keeps revoked task ids across restarts.")
   java.nio.file.Path stateDb;
 
+  @Option(
+      names = "--eta-defer-after",
+      defaultValue = "900",
+      description =
+          "An ETA further away than this many seconds is handed to RabbitMQ's delayed delivery"
+              + " (Celery 5.5's topology) and acked instead of held unacked, so consumer_timeout"
+              + " (30 min by default) cannot close the channel; 0 holds every ETA. Keep it below"
+              + " the broker's consumer_timeout. Default: ${DEFAULT-VALUE}.")
+  double etaDeferAfter;
+
   @Override
   public Integer call() throws Exception {
     LogLevel.set(logLevel); // before the first logger exists: slf4j-simple reads it once
@@ -143,7 +153,8 @@ final class WorkerCommand implements Callable<Integer> {
             QueueArguments.of(queueType, maxPriority, deliveryLimit),
             resultExtended,
             Duration.ofSeconds(resultExpires),
-            new NodeOptions(hostname, taskEvents, trackStarted, stateDb));
+            new NodeOptions(hostname, taskEvents, trackStarted, stateDb),
+            etaDeferAfter <= 0 ? null : Duration.ofMillis(Math.round(etaDeferAfter * 1000)));
     Worker worker =
         Chervil.worker(connection.broker, connection.backendUrl(), poolOptions.toSpec(), config);
     ShutdownSignals signals = new ShutdownSignals(worker, config.drainTimeout());

@@ -156,6 +156,31 @@ final class Request {
     }
   }
 
+  /**
+   * A far ETA: the message goes back to the broker through its delayed delivery, and only once the
+   * broker has the copy is this one acked — a crash in between duplicates rather than loses it. The
+   * copy comes back at the ETA (whole seconds, so up to a second early: then it is held as a near
+   * ETA), so nothing runs early and nothing is held unacked for long.
+   *
+   * @return false if the broker refused the copy (the caller holds the message instead)
+   */
+  boolean deferToBroker(Duration delay) {
+    try {
+      env.transport().publishDelayed(delay, delivery.queue(), delivery.message());
+    } catch (RuntimeException e) {
+      log.warn(
+          "event=task-eta-defer-failed task={} name={} reason=\"{}\"", id(), message.task(), e);
+      return false;
+    }
+    log.info(
+        "event=task-eta-deferred task={} name={} delay_ms={}",
+        id(),
+        message.task(),
+        delay.toMillis());
+    acknowledge();
+    return true;
+  }
+
   /** An expired message: REVOKED without running, then acked (as Celery does). */
   void revokeExpired() {
     log.info(

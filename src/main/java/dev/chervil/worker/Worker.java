@@ -221,12 +221,33 @@ public final class Worker implements AutoCloseable {
           request.runInWorker(); // celery.group/chord/chain publish: they run here, not pooled
         } else if (wait > 0 && !request.isExpired()) {
           remote.events().scheduled(a.message());
-          eta.hold(request, wait);
+          hold(request, wait);
         } else {
           admit(request);
         }
       }
     }
+  }
+
+  /**
+   * An ETA in the future: held unacked until due, or — further away than the configured deferral,
+   * where the broker can delay — handed back to the broker's delayed delivery, off the transport
+   * thread (it waits for a confirm).
+   */
+  private void hold(Request request, long waitMillis) {
+    Duration defer = config.etaDeferral();
+    if (defer != null && transport.supportsDelayedDelivery() && waitMillis >= defer.toMillis()) {
+      settlement
+          .executor()
+          .execute(
+              () -> {
+                if (!request.deferToBroker(Duration.ofMillis(waitMillis))) {
+                  eta.hold(request, Math.max(1, request.millisUntilEta()));
+                }
+              });
+      return;
+    }
+    eta.hold(request, waitMillis);
   }
 
   /**

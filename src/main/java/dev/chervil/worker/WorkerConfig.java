@@ -25,6 +25,10 @@ import java.util.Map;
  * @param resultExpires how long results live in the backend (Celery's {@code result_expires},
  *     default one day); zero keeps them forever
  * @param node name, events, STARTED and revoked-id settings (remote control)
+ * @param etaDeferral an ETA further away than this is not held unacked: the worker hands the
+ *     message to the broker's delayed delivery and acks it, so RabbitMQ's {@code consumer_timeout}
+ *     (30 min by default) cannot close the channel under it. Default 15 min, half the default
+ *     timeout; null holds every ETA (as Celery 5.2 does). Only where the transport can delay.
  */
 public record WorkerConfig(
     List<String> queues,
@@ -37,7 +41,11 @@ public record WorkerConfig(
     Map<String, Object> queueArguments,
     boolean resultExtended,
     Duration resultExpires,
-    NodeOptions node) {
+    NodeOptions node,
+    Duration etaDeferral) {
+
+  /** Half of RabbitMQ's default {@code consumer_timeout}. */
+  public static final Duration DEFAULT_ETA_DEFERRAL = Duration.ofMinutes(15);
 
   public WorkerConfig {
     queues = List.copyOf(queues == null || queues.isEmpty() ? List.of("celery") : queues);
@@ -58,7 +66,18 @@ public record WorkerConfig(
   /** Celery's defaults: queue {@code celery}, prefetch multiplier 4, ack early, no limits. */
   public static WorkerConfig defaults() {
     return new WorkerConfig(
-        List.of("celery"), 4, false, false, TimeLimits.NONE, null, null, null, false, null, null);
+        List.of("celery"),
+        4,
+        false,
+        false,
+        TimeLimits.NONE,
+        null,
+        null,
+        null,
+        false,
+        null,
+        null,
+        DEFAULT_ETA_DEFERRAL);
   }
 
   /** The declaration of a consumed queue: durable, with this worker's arguments and DLX. */
@@ -103,6 +122,11 @@ public record WorkerConfig(
     return new Change(this).node(n).done();
   }
 
+  /** See {@code etaDeferral}; null holds every ETA unacked. */
+  public WorkerConfig withEtaDeferral(Duration after) {
+    return new Change(this).etaDeferral(after).done();
+  }
+
   /** One copy of the components, so each {@code with…} names only what it changes. */
   private static final class Change {
     private List<String> queues;
@@ -116,6 +140,7 @@ public record WorkerConfig(
     private boolean resultExtended;
     private Duration resultExpires;
     private NodeOptions node;
+    private Duration etaDeferral;
 
     Change(WorkerConfig c) {
       queues = c.queues;
@@ -129,6 +154,12 @@ public record WorkerConfig(
       resultExtended = c.resultExtended;
       resultExpires = c.resultExpires;
       node = c.node;
+      etaDeferral = c.etaDeferral;
+    }
+
+    Change etaDeferral(Duration v) {
+      etaDeferral = v;
+      return this;
     }
 
     Change node(NodeOptions v) {
@@ -190,7 +221,8 @@ public record WorkerConfig(
           queueArguments,
           resultExtended,
           resultExpires,
-          node);
+          node,
+          etaDeferral);
     }
   }
 }

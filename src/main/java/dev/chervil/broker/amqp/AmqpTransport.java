@@ -137,6 +137,11 @@ public final class AmqpTransport implements Transport {
    * holding it unacked in a worker. Returns once the broker confirmed it into the delay levels.
    */
   @Override
+  public boolean supportsDelayedDelivery() {
+    return true;
+  }
+
+  @Override
   public void publishDelayed(Duration delay, String routingKey, WireMessage message) {
     String key = DelayedDelivery.routingKey(delay, routingKey);
     AmqpPublisher p;
