@@ -144,6 +144,15 @@ public final class ChervilClient implements AutoCloseable {
 
   /** Publishes a ready message to {@code queue} (declared on first use) and returns its result. */
   public AsyncResult send(TaskMessage message, String queue) {
+    return send(message, queue, false);
+  }
+
+  /**
+   * As {@link #send(TaskMessage, String)}; with {@code brokerDelay} a message whose ETA is in the
+   * future travels through the broker's delayed delivery (RabbitMQ, Celery 5.5's topology), so no
+   * worker holds it unacked until then. Where the broker cannot delay it is sent as usual.
+   */
+  public AsyncResult send(TaskMessage message, String queue, boolean brokerDelay) {
     if (!started) {
       throw new IllegalStateException(
           "client not started: call start() before sending " + message.task());
@@ -151,7 +160,16 @@ public final class ChervilClient implements AutoCloseable {
     if (declared.add(queue)) {
       transport.declareQueue(new QueueSpec(queue, true, deadLetterExchange));
     }
-    transport.publish("", queue, CeleryJsonCodec.encode(message));
+    java.time.OffsetDateTime eta = message.headers().eta();
+    java.time.Duration delay =
+        eta == null
+            ? java.time.Duration.ZERO
+            : java.time.Duration.between(java.time.OffsetDateTime.now(), eta);
+    if (brokerDelay && transport.supportsDelayedDelivery() && delay.toSeconds() >= 1) {
+      transport.publishDelayed(delay, queue, CeleryJsonCodec.encode(message));
+    } else {
+      transport.publish("", queue, CeleryJsonCodec.encode(message));
+    }
     dev.chervil.events.EventDispatcher events = sentEvents;
     if (events != null) {
       events.send("task-sent", sentFields(message, queue));

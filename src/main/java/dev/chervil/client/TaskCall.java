@@ -39,6 +39,7 @@ public final class TaskCall {
   private boolean ignoreResult;
   private Integer priority;
   private String compression;
+  private boolean brokerDelay;
 
   TaskCall(ChervilClient client, String name) {
     this.client = client;
@@ -72,6 +73,15 @@ public final class TaskCall {
 
   public TaskCall eta(OffsetDateTime at) {
     eta = at;
+    return this;
+  }
+
+  /**
+   * Sends a countdown/ETA through the broker's delayed delivery (RabbitMQ; Celery 5.5's native
+   * delayed delivery) instead of to the queue at once, so no worker holds it unacked meanwhile.
+   */
+  public TaskCall brokerDelay() {
+    brokerDelay = true;
     return this;
   }
 
@@ -218,7 +228,7 @@ public final class TaskCall {
   }
 
   public AsyncResult send() {
-    return client.send(message(), queue);
+    return client.send(message(), queue, brokerDelay);
   }
 
   private static OffsetDateTime now() {

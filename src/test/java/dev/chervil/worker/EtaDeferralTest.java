@@ -76,4 +76,49 @@ class EtaDeferralTest {
       }
     }
   }
+
+  @Test
+  void aClientCountdownSentThroughTheBrokerIsHeldByNoWorker() throws Exception {
+    OwnRabbitMq.requireInstalled();
+    try (OwnRabbitMq node =
+            OwnRabbitMq.start(
+                Map.of("consumer_timeout", "5000"),
+                "[{rabbit, [{channel_tick_interval, 1000}]}].");
+        LoggedProblems problems = LoggedProblems.watch()) {
+      TestTasks tasks = new TestTasks();
+      String queue = "chervil-test-eta-" + UUID.randomUUID();
+      Worker worker =
+          Chervil.worker(
+              node.url(),
+              "rpc://",
+              PoolSpec.of(PoolKind.THREADS, 1),
+              tasks.registry(),
+              // The worker would hold it (no deferral): only the client's choice keeps it away.
+              WorkerConfig.defaults().withQueues(List.of(queue)).withEtaDeferral(null));
+      worker.start();
+      try (ChervilClient client = Chervil.client(node.url(), "rpc://")) {
+        client.start();
+        Instant eta = Instant.now().plusSeconds(8);
+        var result =
+            client
+                .task("test.stamp")
+                .queue(queue)
+                .countdown(Duration.ofSeconds(8))
+                .brokerDelay()
+                .send();
+        await()
+            .during(Duration.ofSeconds(5))
+            .atMost(Duration.ofSeconds(6))
+            .until(() -> worker.stats().received() == 0);
+        assertEquals("ran", result.get(Duration.ofSeconds(40)));
+        assertTrue(tasks.startedAtMillis.getFirst() >= eta.toEpochMilli() - 1000);
+        assertEquals(1, tasks.runsOf("stamp"));
+        assertTrue(
+            problems.lines().stream().noneMatch(l -> l.contains("consumer-channel-closed")),
+            problems.lines().toString());
+      } finally {
+        worker.close();
+      }
+    }
+  }
 }
