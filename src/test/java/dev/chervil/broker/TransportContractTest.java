@@ -78,7 +78,7 @@ public abstract class TransportContractTest {
   // ---- exchanges, bindings, no-ack consumers (remote control and events) ----
 
   @Test
-  void topicAndFanoutExchangesRouteToBoundQueuesConsumedWithoutAcks() {
+  protected void topicAndFanoutExchangesRouteToBoundQueuesConsumedWithoutAcks() {
     Transport t = started();
     String topic = "chervil.test.topic." + UUID.randomUUID();
     String fanout = "chervil.test.fanout." + UUID.randomUUID();
@@ -376,7 +376,8 @@ public abstract class TransportContractTest {
   }
 
   @Test
-  void redeclaringWithADifferentArgumentWarnsNamingQueueAndArgumentAndUsesTheQueueAsItIs() {
+  protected void
+      redeclaringWithADifferentArgumentWarnsNamingQueueAndArgumentAndUsesTheQueueAsItIs() {
     Transport t = started();
     t.declareQueue(QueueSpec.durable(queue));
     String dlx = "chervil.test.dlx." + UUID.randomUUID();

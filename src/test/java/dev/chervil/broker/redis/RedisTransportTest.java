@@ -85,6 +85,70 @@ class RedisTransportTest extends TransportContractTest {
     return false;
   }
 
+  /**
+   * Redis has no queue arguments (kombu ignores them) and no dead-lettering, so there is nothing to
+   * mismatch: a redeclaration with other arguments is taken as is and the queue still consumes. A
+   * dead-letter exchange is refused outright (a rejected message could not reach it).
+   */
+  @Override
+  @Test
+  protected void
+      redeclaringWithADifferentArgumentWarnsNamingQueueAndArgumentAndUsesTheQueueAsItIs() {
+    Transport t = started();
+    t.declareQueue(QueueSpec.durable(queue));
+    t.declareQueue(QueueSpec.durable(queue).withArguments(Map.of("x-max-priority", 10)));
+    assertThrows(
+        TransportException.class,
+        () -> t.declareQueue(new QueueSpec(queue, true, "chervil.test.dlx")));
+    List<Delivery> got = new CopyOnWriteArrayList<>();
+    t.consume(queue, 1, got::add);
+    t.publish("", queue, message("still-fine"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> got.size() == 1);
+  }
+
+  /**
+   * On Redis a fanout is PUB/SUB, at most once (kombu's too): a subscriber sees only what is
+   * published after its subscription is live, and subscribing is asynchronous. So the fanout
+   * message is published until it arrives; topic routing goes through lists and is exact. As in
+   * kombu, a queue bound to a fanout is consumed by subscription only, so the fanout gets a queue
+   * of its own here.
+   */
+  @Override
+  @Test
+  protected void topicAndFanoutExchangesRouteToBoundQueuesConsumedWithoutAcks() {
+    Transport t = started();
+    String topic = "chervil.test.topic." + UUID.randomUUID();
+    String fanout = "chervil.test.fanout." + UUID.randomUUID();
+    t.declareExchange(ExchangeSpec.of(topic, ExchangeSpec.Type.TOPIC));
+    t.declareExchange(ExchangeSpec.of(fanout, ExchangeSpec.Type.FANOUT));
+    String tasks = t.declareReplyQueue();
+    String all = t.declareReplyQueue();
+    String broadcasts = t.declareReplyQueue();
+    t.bind(tasks, topic, "task.#");
+    t.bind(all, topic, "#");
+    t.bind(broadcasts, fanout, "");
+    List<Delivery> taskEvents = new CopyOnWriteArrayList<>();
+    List<Delivery> everything = new CopyOnWriteArrayList<>();
+    List<Delivery> fanned = new CopyOnWriteArrayList<>();
+    t.consumeNoAck(tasks, taskEvents::add);
+    t.consumeNoAck(all, everything::add);
+    t.consumeNoAck(broadcasts, fanned::add);
+    t.publish(topic, "task.succeeded", message("t1"));
+    t.publish(topic, "worker.heartbeat", message("w1"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> everything.size() == 2);
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () -> {
+              // With kombu's fanout_patterns a routing key becomes part of the channel name, and a
+              // queue bound with "" listens to the bare exchange channel: publish with "".
+              t.publish(fanout, "", message("f1"));
+              return fanned.stream().anyMatch(d -> body(d).equals("f1"));
+            });
+    assertEquals(List.of("t1"), taskEvents.stream().map(d -> body(d)).toList());
+    everything.getFirst().ack(); // settled already: a no-op
+  }
+
   @Test
   void theUrlMakesARedisTransport() {
     Transport t = Transports.fromUrl(URL + "?visibility_timeout=20");
