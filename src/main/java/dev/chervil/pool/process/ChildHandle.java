@@ -240,15 +240,30 @@ final class ChildHandle {
     ProcessTree.kill(pid, Duration.ZERO);
   }
 
+  /**
+   * Waits for the exit (which reaps the child) even when interrupted: close() interrupts the slot
+   * threads, and a reap given up halfway leaves a zombie. The interrupt is kept for the caller.
+   */
   private int waitFor(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    boolean interrupted = false;
     try {
-      if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        return process.exitValue();
+      while (true) {
+        try {
+          long left = deadline - System.nanoTime();
+          if (process.waitFor(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+            return process.exitValue();
+          }
+          return -1;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
-    return -1;
   }
 
   @Override
