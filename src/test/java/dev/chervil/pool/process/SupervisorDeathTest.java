@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
  * of being re-parented and living on.
  */
 class SupervisorDeathTest {
+  private static final java.nio.file.Path SUPERVISOR_LOG =
+      java.nio.file.Path.of("target", "supervisor-death.log");
 
   @Test
   void aSigkilledSupervisorLeavesNoChildJvmAndNoGrandchild() throws Exception {
@@ -41,7 +43,8 @@ class SupervisorDeathTest {
                 System.getProperty("java.class.path"),
                 OrphanSupervisorMain.class.getName(),
                 marker)
-            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(
+                ProcessBuilder.Redirect.appendTo(new java.io.File("target/supervisor-death.log")))
             .start();
     long supervisorPid = supervisor.pid();
     List<Long> survivors = new ArrayList<>();
@@ -51,10 +54,17 @@ class SupervisorDeathTest {
               new InputStreamReader(supervisor.getInputStream(), StandardCharsets.UTF_8));
       assertEquals("submitted", out.readLine());
       // The task runs: its sleep exists, and so does the child JVM that started it.
-      await()
-          .pollInSameThread()
-          .atMost(Duration.ofSeconds(60))
-          .until(() -> !sleepers(marker).isEmpty() && !childJvmsOf(supervisorPid).isEmpty());
+      try {
+        await()
+            .pollInSameThread()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> !sleepers(marker).isEmpty() && !childJvmsOf(supervisorPid).isEmpty());
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(
+            "the task never ran in the supervisor; its log:\n"
+                + java.nio.file.Files.readString(SUPERVISOR_LOG),
+            e);
+      }
       List<Long> children = childJvmsOf(supervisorPid);
       List<Long> grandchildren = sleepers(marker);
       survivors.addAll(children);
