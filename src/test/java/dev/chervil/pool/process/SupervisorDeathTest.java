@@ -9,6 +9,7 @@ import dev.chervil.os.ProcFs;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +23,7 @@ import org.junit.jupiter.api.Test;
  * of being re-parented and living on.
  */
 class SupervisorDeathTest {
-  private static final java.nio.file.Path SUPERVISOR_LOG =
-      java.nio.file.Path.of("target", "supervisor-death.log");
+  private static final Path SUPERVISOR_LOG = Path.of("target", "supervisor-death.log");
 
   @Test
   void aSigkilledSupervisorLeavesNoChildJvmAndNoGrandchild() throws Exception {
@@ -61,8 +61,7 @@ class SupervisorDeathTest {
             .until(() -> !sleepers(marker).isEmpty() && !childJvmsOf(supervisorPid).isEmpty());
       } catch (org.awaitility.core.ConditionTimeoutException e) {
         throw new AssertionError(
-            "the task never ran in the supervisor; its log:\n"
-                + java.nio.file.Files.readString(SUPERVISOR_LOG),
+            "the task never ran in the supervisor; its log:\n" + Files.readString(SUPERVISOR_LOG),
             e);
       }
       List<Long> children = childJvmsOf(supervisorPid);
