@@ -14,6 +14,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractTransaction;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisPubSub;
@@ -25,6 +28,7 @@ import redis.clients.jedis.Response;
  * Java clients can read each other's results.
  */
 public final class RedisBackend implements ResultBackend {
+  private static final Logger log = LoggerFactory.getLogger(RedisBackend.class);
   static final String KEY_PREFIX = "celery-task-meta-";
   static final String CHORD_PREFIX = "celery-taskset-meta-";
   private static final ObjectMapper JSON = CeleryJsonCodec.mapper();
@@ -193,55 +197,156 @@ public final class RedisBackend implements ResultBackend {
     }
   }
 
-  /** Subscribes first, then reads the key, so a result stored in between is not missed. */
+  /**
+   * Subscribes first, then reads the key, so a result stored in between is not missed. A dropped
+   * connection is resubscribed (with a fresh read of the key, which catches a result stored while
+   * it was down); a backend that stays unreachable for {@link #UNREACHABLE_AFTER} fails the wait
+   * with a clear error instead of letting the caller wait out its timeout.
+   */
   @Override
   public ResultMeta await(String taskId, Duration timeout)
       throws TimeoutException, InterruptedException {
-    String key = KEY_PREFIX + taskId;
-    CompletableFuture<ResultMeta> done = new CompletableFuture<>();
-    JedisPubSub waiter =
-        new JedisPubSub() {
-          @Override
-          public void onSubscribe(String channel, int subscribedChannels) {
-            offer(redis().get(key));
-          }
-
-          @Override
-          public void onMessage(String channel, String message) {
-            offer(message);
-          }
-
-          private void offer(String json) {
-            if (json == null) {
-              return;
-            }
-            try {
-              ResultMeta meta =
-                  CeleryJsonCodec.decodeResult(json.getBytes(StandardCharsets.UTF_8), taskId);
-              if (meta.status().isReady()) {
-                done.complete(meta);
-              }
-            } catch (MalformedMessageException e) {
-              done.completeExceptionally(e);
-            }
-          }
-        };
+    long deadline = System.nanoTime() + timeout.toNanos();
+    ResultWait wait = new ResultWait(KEY_PREFIX + taskId, taskId);
     Thread listener =
-        Thread.ofVirtual()
-            .name("chervil-redis-await-" + taskId)
-            .start(() -> redis().subscribe(waiter, key));
+        Thread.ofVirtual().name("chervil-redis-await-" + taskId).start(() -> wait.listen(deadline));
     try {
-      return done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return wait.done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       throw new TimeoutException("no result for task " + taskId + " within " + timeout);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof BackendUnreachable down) {
+        throw new IllegalStateException(down.getMessage(), down.getCause());
+      }
       throw new IllegalStateException(
           "unreadable result for task " + taskId + ": " + e.getCause().getMessage(), e.getCause());
     } finally {
-      if (waiter.isSubscribed()) {
-        waiter.unsubscribe();
-      }
+      wait.stop(); // also when the subscription had not started yet: it ends as soon as it does
       listener.join(Duration.ofSeconds(2));
+    }
+  }
+
+  /** How long a waiter keeps trying to reach a Redis that went away before it gives up. */
+  static final Duration UNREACHABLE_AFTER = Duration.ofSeconds(5);
+
+  private static final class BackendUnreachable extends Exception {
+    BackendUnreachable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** One caller's wait for one key: the subscription, its reconnects, the outcome. */
+  private final class ResultWait {
+    private final String key;
+    private final String taskId;
+    final CompletableFuture<ResultMeta> done = new CompletableFuture<>();
+    private final AtomicReference<Subscriber> current = new AtomicReference<>();
+    private volatile long downSince; // nanoTime of the first failure in a row, 0 while connected
+
+    ResultWait(String key, String taskId) {
+      this.key = key;
+      this.taskId = taskId;
+    }
+
+    void listen(long deadline) {
+      long backoffMillis = 50;
+      while (!done.isDone() && System.nanoTime() < deadline) {
+        Subscriber sub = subscriber();
+        current.set(sub);
+        try {
+          redis().subscribe(sub, key); // returns once unsubscribed: the wait is over
+        } catch (RuntimeException e) { // a dropped or refused connection (JedisException)
+          if (done.isDone()) {
+            return;
+          }
+          long now = System.nanoTime();
+          if (downSince == 0) {
+            downSince = now;
+          }
+          if (now - downSince > UNREACHABLE_AFTER.toNanos()) {
+            done.completeExceptionally(
+                new BackendUnreachable(
+                    "redis result backend unreachable for "
+                        + UNREACHABLE_AFTER.toSeconds()
+                        + " s while waiting for task "
+                        + taskId
+                        + ": "
+                        + e.getMessage(),
+                    e));
+            return;
+          }
+          log.warn(
+              "event=result-wait-resubscribe task={} retry_in_ms={} reason=\"{}\"",
+              taskId,
+              backoffMillis,
+              e.toString());
+          try {
+            Thread.sleep(backoffMillis);
+          } catch (InterruptedException interrupted) {
+            return;
+          }
+          backoffMillis = Math.min(backoffMillis * 2, 1000);
+        }
+      }
+    }
+
+    void stop() {
+      done.cancel(false);
+      Subscriber sub = current.get();
+      if (sub != null && sub.isSubscribed()) {
+        sub.end();
+      }
+    }
+
+    private Subscriber subscriber() {
+      return new Subscriber();
+    }
+
+    /**
+     * Unsubscribes at most once: a second UNSUBSCRIBE after the loop has ended leaves its reply
+     * unread on a connection that goes back to the pool, and the next command reads it.
+     */
+    private final class Subscriber extends JedisPubSub {
+      private final java.util.concurrent.atomic.AtomicBoolean ended =
+          new java.util.concurrent.atomic.AtomicBoolean();
+
+      void end() {
+        if (ended.compareAndSet(false, true)) {
+          unsubscribe();
+        }
+      }
+
+      @Override
+      public void onSubscribe(String channel, int subscribedChannels) {
+        if (done.isDone()) {
+          end(); // the caller stopped waiting before the subscription was live
+          return;
+        }
+        downSince = 0;
+        offer(redis().get(key));
+      }
+
+      @Override
+      public void onMessage(String channel, String message) {
+        offer(message);
+      }
+
+      private void offer(String json) {
+        if (json == null) {
+          return;
+        }
+        try {
+          ResultMeta meta =
+              CeleryJsonCodec.decodeResult(json.getBytes(StandardCharsets.UTF_8), taskId);
+          if (meta.status().isReady()) {
+            done.complete(meta);
+            end();
+          }
+        } catch (MalformedMessageException e) {
+          done.completeExceptionally(e);
+          end();
+        }
+      }
     }
   }
 
