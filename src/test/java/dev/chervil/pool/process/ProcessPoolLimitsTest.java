@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 /** Limits that never wait for a kill, and a close that leaves no starting child behind. */
 class ProcessPoolLimitsTest extends ProcessPoolFixture {
   private static final Duration LONG_GRACE = Duration.ofSeconds(3);
+  private static final double STUBBORN_LIMIT_S = 2.0;
 
   /**
    * Slot 1's kill must wait out its whole grace (its task's subprocess ignores SIGTERM and SIGHUP);
@@ -39,13 +40,25 @@ class ProcessPoolLimitsTest extends ProcessPoolFixture {
     // A duration no other process on the machine sleeps for: the stubborn subprocess's marker.
     String marker = "40." + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
     try {
+      long stubbornDispatched = System.nanoTime();
       CompletableFuture<Outcome> stubborn =
           pool.submit(
               request(
                   "chervil.debug.spawn_stubborn_sleep",
                   List.of(Double.valueOf(marker)),
                   null,
-                  0.5));
+                  STUBBORN_LIMIT_S));
+      // Slot 1's subprocess is up and its kill has begun (its limit passed): from now on that kill
+      // waits out its 3 s grace, and slot 2's deadline falls inside it. Waiting on the sleeper,
+      // not on a guess, keeps a slow machine from killing slot 1 before it spawned anything.
+      org.awaitility.Awaitility.await()
+          .pollInSameThread()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  !sleepersWithArgument(marker).isEmpty()
+                      && System.nanoTime() - stubbornDispatched
+                          > (long) ((STUBBORN_LIMIT_S + 0.1) * 1e9));
       long t0 = System.nanoTime();
       CompletableFuture<Outcome> spinning =
           pool.submit(request("chervil.debug.spin", List.of(60), null, 0.8));
