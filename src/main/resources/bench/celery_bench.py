@@ -40,6 +40,9 @@ def fill(queue, n):
     with app.producer_or_acquire() as producer:
         for _ in range(n):
             app.send_task(NOOP, queue=queue, ignore_result=True, producer=producer)
+        # A synchronous call on the same channel returns only after the broker has taken every
+        # publish before it; without it, an exit under flow control lost up to 2% of the fill.
+        producer.channel.queue_declare(queue=queue, passive=True)
     return {"sent": n, "seconds": time.monotonic() - start}
 
 

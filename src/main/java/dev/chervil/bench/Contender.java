@@ -91,7 +91,6 @@ public sealed interface Contender {
     List<String> command(BenchEnv env, String queue, List<String> jvmOptions) {
       List<String> argv =
           new ArrayList<>(List.of(env.java(), "--enable-native-access=ALL-UNNAMED"));
-      argv.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=" + env.chervilLogLevel());
       argv.addAll(jvmOptions);
       argv.addAll(
           List.of(
@@ -105,7 +104,9 @@ public sealed interface Contender {
               "-Q",
               queue,
               "-P",
-              pool));
+              pool,
+              "-l",
+              env.chervilLogLevel()));
       if (!pool.equals("solo")) {
         argv.addAll(List.of("-c", Integer.toString(concurrency)));
       }

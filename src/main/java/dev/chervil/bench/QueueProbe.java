@@ -53,6 +53,21 @@ final class QueueProbe implements AutoCloseable {
     return channel.queueDeclarePassive(queue).getMessageCount();
   }
 
+  /**
+   * Waits up to {@code timeout} for {@code queue} to hold {@code n} ready messages and returns what
+   * it holds then. A producer without publisher confirms (Celery's default) can exit before the
+   * broker has enqueued its last messages, so one look right after it exits may come up short.
+   */
+  long awaitReady(String queue, long n, Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long ready = ready(queue);
+    while (ready < n && System.nanoTime() < deadline) {
+      Thread.sleep(POLL);
+      ready = ready(queue);
+    }
+    return ready;
+  }
+
   int consumers(String queue) throws IOException {
     return channel.queueDeclarePassive(queue).getConsumerCount();
   }

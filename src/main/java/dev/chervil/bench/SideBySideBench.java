@@ -26,8 +26,14 @@ public final class SideBySideBench {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration IDLE = Duration.ofSeconds(2);
 
-  /** What to run. {@code jfrDir} null: no recording; {@code longTasks} 0: no growth run. */
+  /**
+   * What to run. Each worker first drains {@code warmUp} messages that are not timed (a JVM
+   * compiles its hot path during its first thousands of tasks: a measure of those is one of
+   * start-up, not of the long-running worker every deployment runs), then the {@code messages} that
+   * are. {@code jfrDir} null: no recording; {@code longTasks} 0: no growth run.
+   */
   public record Settings(
+      int warmUp,
       int messages,
       int roundTrips,
       int clientMessages,
@@ -144,19 +150,12 @@ public final class SideBySideBench {
     List<String> argv = c.command(env, queue);
     Path log = env.workDir().resolve(queue + ".log");
     try {
-      double fill = python.fill(queue, s.messages());
-      long ready = probe.ready(queue);
-      if (ready != s.messages()) {
-        throw new IllegalStateException(
-            queue + " holds " + ready + " messages after a fill of " + s.messages());
-      }
+      double fill = fill(python, probe, queue, s);
       Process worker = processes.start(argv, env.workDir(), python.environment(), log);
       Figures figures;
       List<MemoryPoint> points = new ArrayList<>();
       try {
-        QueueProbe.Drain drain =
-            probe.awaitDrain(
-                queue, s.messages(), worker::isAlive, START_TIMEOUT, drainTimeout(s.messages()));
+        QueueProbe.Drain drain = awaitTimedDrain(probe, queue, s, worker);
         Percentiles rt =
             c.answers() ? Percentiles.of(python.roundTrips(queue, s.roundTrips())) : null;
         Thread.sleep(IDLE.toMillis());
@@ -164,7 +163,7 @@ public final class SideBySideBench {
         long afterGc = c.isJvm() ? rssAfterGc(worker) : 0;
         figures = new Figures(c, s.messages(), drain.seconds(), fill, rt, rss, afterGc, false);
         if (growthRun != null) {
-          long done = s.messages() + (c.answers() ? s.roundTrips() + 20L : 0);
+          long done = s.warmUp() + s.messages() + (c.answers() ? s.roundTrips() + 20L : 0);
           points.add(memory(worker, done));
           long more = growthRun.longTasks() - done;
           if (more > 0) {
@@ -251,13 +250,11 @@ public final class SideBySideBench {
     say.accept(
         String.format("jfr: %s under a flight recording, %d messages...", c.label(), s.messages()));
     try {
-      double fill = python.fill(queue, s.messages());
+      double fill = fill(python, probe, queue, s);
       Process worker = processes.start(argv, env.workDir(), python.environment(), log);
       QueueProbe.Drain drain;
       try {
-        drain =
-            probe.awaitDrain(
-                queue, s.messages(), worker::isAlive, START_TIMEOUT, drainTimeout(s.messages()));
+        drain = awaitTimedDrain(probe, queue, s, worker);
         JvmProbe.jcmd(worker.pid(), "JFR.dump", "name=chervil-bench", "filename=" + recording);
       } finally {
         processes.stop(worker);
@@ -274,6 +271,37 @@ public final class SideBySideBench {
     } finally {
       probe.deleteQueueAndExchange(queue);
     }
+  }
+
+  /**
+   * Fills {@code queue} with the warm-up and the timed messages, one Python producer, before the
+   * worker starts; returns the timed part's share of the fill time.
+   */
+  private static double fill(PythonClient python, QueueProbe probe, String queue, Settings s)
+      throws Exception {
+    int total = s.warmUp() + s.messages();
+    double seconds = python.fill(queue, total);
+    long ready = probe.awaitReady(queue, total, Duration.ofSeconds(10));
+    if (ready != total) {
+      throw new IllegalStateException(
+          queue + " holds " + ready + " messages after a fill of " + total);
+    }
+    return seconds * s.messages() / total;
+  }
+
+  /**
+   * The timed drain: it starts once the worker has taken the warm-up (fewer than {@code messages}
+   * ready; the queue is FIFO, so the warm-up leaves first) and ends when none is ready.
+   */
+  private static QueueProbe.Drain awaitTimedDrain(
+      QueueProbe probe, String queue, Settings s, Process worker)
+      throws IOException, InterruptedException {
+    return probe.awaitDrain(
+        queue,
+        s.messages(),
+        worker::isAlive,
+        START_TIMEOUT.plus(drainTimeout(s.warmUp())),
+        drainTimeout(s.messages()));
   }
 
   /** {@code messages} no-op {@code send()}s of the Java client from {@code threads} threads. */

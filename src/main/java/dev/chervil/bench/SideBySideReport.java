@@ -70,9 +70,10 @@ public final class SideBySideReport {
         .append(
             String.format(
                 Locale.ROOT,
-                "- Per worker: %,d no-op messages; round trip: %d sequential calls (after %d"
-                    + " not counted)\n\n",
+                "- Per worker: %,d no-op messages timed after %,d not timed (warm-up); round trip:"
+                    + " %d sequential calls (after %d not counted)\n\n",
                 s.messages(),
+                s.warmUp(),
                 s.roundTrips(),
                 20));
     md.append(
@@ -174,10 +175,14 @@ public final class SideBySideReport {
         process (`bench/celery_bench.py fill`: Celery 5.2's `app.send_task("chervil.debug.noop",
         queue=..., ignore_result=True)`, persistent, JSON, protocol 2, what a Python app sends).
         Celery serves the no-op under the name Chervil registers it by, so every worker runs the
-        same message. The bench checks the queue holds all N before it starts the worker.
+        same message. The queue gets W + N: W to warm up, then the N that are timed. The bench
+        checks the queue holds all of them before it starts the worker.
       - **Drain.** The bench polls the queue every 2 ms with a passive `queue.declare`, whose count
         is messages *ready* (not unacked). The drain starts the first time fewer than N are ready
-        (the worker's first prefetch left the queue) and ends the first time none is; rate = N /
+        (the worker has taken the W warm-up messages, which leave first: a queue is FIFO; a JVM
+        compiles its hot path during its first thousands of tasks, on this 2-core machine up to
+        half of the CPU of a 20,000-task drain, and that is start-up, not the worker a deployment
+        runs for days; Celery's workers get the same warm-up) and ends the first time none is; rate = N /
         that time. No `rabbitmqctl`, no management plugin, nothing read from inside the worker:
         the broker hands out a message only when an ack frees the consumer's prefetch window, so
         messages leave the queue at the rate they are acked, and the at most one window still
@@ -200,8 +205,8 @@ public final class SideBySideReport {
       - **Workers.** Celery: `python3 -m celery -A celery_bench worker --pool=prefork -c 2` or
         `--pool=solo`, `--without-mingle --without-gossip -l WARNING`, heartbeat kept. Chervil:
         `java -jar target/chervil.jar worker --broker ... -Q <queue> -P ... -c ... --result-backend
-        rpc://` (and `--acks-late`), logging at WARN like Celery's (`-Dorg.slf4j.simpleLogger
-        .defaultLogLevel`, `--worker-log-level`), on the JDK running the bench. Raw:
+        rpc://` (and `--acks-late`), `-l WARN` like Celery's WARNING (`--worker-log-level`), on
+        the JDK running the bench. Raw:
         `dev.chervil.bench.RawConsumeLoop`, its own JVM, amqp-client `basicQos(100)`, manual ack
         of each delivery, nothing else. Default prefetch for the workers (Celery's and Chervil's
         multiplier 4).

@@ -89,6 +89,14 @@ final class BenchCommand implements Callable<Integer> {
   int messages;
 
   @Option(
+      names = "--warm-up",
+      defaultValue = "10000",
+      description =
+          "Side by side: no-op messages each worker drains first, not timed (the JVM compiles its"
+              + " hot path on them). Default: ${DEFAULT-VALUE}.")
+  int warmUp;
+
+  @Option(
       names = "--round-trips",
       defaultValue = "300",
       description = "Side by side: sequential Python calls per worker. Default: ${DEFAULT-VALUE}.")
@@ -177,12 +185,19 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (quick) {
       messages = 500;
+      warmUp = 500;
       roundTrips = 50;
       kills = 10;
       tasks = 200;
     }
     int clients = clientMessages != null ? clientMessages : messages;
-    if (kills < 1 || limitMs < 1 || tasks < 1 || messages < 1 || roundTrips < 1 || clients < 0) {
+    if (kills < 1
+        || limitMs < 1
+        || tasks < 1
+        || messages < 1
+        || warmUp < 0
+        || roundTrips < 1
+        || clients < 0) {
       System.err.println("chervil bench: counts must be positive");
       return ExitCodes.USAGE;
     }
@@ -242,6 +257,7 @@ final class BenchCommand implements Callable<Integer> {
             : List.of();
     SideBySideBench.Settings settings =
         new SideBySideBench.Settings(
+            warmUp,
             messages,
             roundTrips,
             clients,

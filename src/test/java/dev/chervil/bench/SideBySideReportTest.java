@@ -29,7 +29,7 @@ class SideBySideReportTest {
     SideBySideBench.Result r =
         new SideBySideBench.Result(f, List.of(), List.of(), null, "3.10.8", "5.2.6");
     SideBySideBench.Settings s =
-        new SideBySideBench.Settings(10_000, 300, 0, List.of(), 0, List.of(), null, null);
+        new SideBySideBench.Settings(10_000, 10_000, 300, 0, List.of(), 0, List.of(), null, null);
     Map<String, String> sections =
         SideBySideReport.sections(r, s, "./chervil bench", "1.0", "before");
     String md = sections.get("side-by-side");
