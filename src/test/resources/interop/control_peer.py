@@ -132,6 +132,18 @@ def scenario_events():
             "events": mine}
 
 
+def scenario_pool_resize():
+    """pool_grow by 2, then pool_shrink by 2 (back where it was), and what stats says each time."""
+    before = inspect().stats()
+    grow = app.control.pool_grow(2, destination=[NODE], reply=True, timeout=5)
+    grown = inspect().stats()
+    shrink = app.control.pool_shrink(2, destination=[NODE], reply=True, timeout=5)
+    shrunk = inspect().stats()
+    refused = app.control.pool_shrink(1000, destination=[NODE], reply=True, timeout=5)
+    return {"before": before.get(NODE), "grow": grow, "grown": grown.get(NODE), "shrink": shrink,
+            "shrunk": shrunk.get(NODE), "refused": refused}
+
+
 def scenario_add():
     return {"result": app.send_task("proj.tasks.add", args=(2, 3)).get(timeout=30)}
 

@@ -24,6 +24,17 @@ public interface Subscription extends AutoCloseable {
 
   int prefetch();
 
+  /**
+   * Moves the prefetch by {@code delta}, never below 1. The one way the worker changes it (an ETA
+   * task held or due, the pool resized), so changes made from different threads add up instead of
+   * one overwriting another.
+   */
+  default void adjustPrefetch(int delta) {
+    synchronized (this) {
+      prefetch(Math.max(1, prefetch() + delta));
+    }
+  }
+
   /** Cancels if needed and returns unsettled deliveries to the queue; idempotent. */
   @Override
   void close();

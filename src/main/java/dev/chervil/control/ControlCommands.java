@@ -206,6 +206,7 @@ public final class ControlCommands {
   }
 
   private Object resize(int delta) {
+    log.info("event=pool-resize-requested node={} delta={}", node.hostname(), delta);
     String why = node.resizePool(delta);
     return why == null ? ok(delta > 0 ? "pool will grow" : "pool will shrink") : error(why);
   }
@@ -320,9 +321,14 @@ public final class ControlCommands {
     return v.toString();
   }
 
+  /** pool_grow's and pool_shrink's {@code n}: 1 if absent, as Celery's; never negative. */
   private static int count(Map<String, Object> a) {
-    Object n = a.get("n");
-    return n == null ? 1 : (int) Double.parseDouble(n.toString());
+    Object v = a.get("n");
+    int n = v == null ? 1 : (int) Double.parseDouble(v.toString());
+    if (n < 0) {
+      throw new IllegalArgumentException("n must not be negative: " + v);
+    }
+    return n;
   }
 
   private static Double number(Object v) {

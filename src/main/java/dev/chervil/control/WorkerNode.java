@@ -33,7 +33,11 @@ public interface WorkerNode {
    */
   Termination terminate(String taskId, int signal);
 
-  /** Changes the pool's size by {@code delta}; null when done, else why it cannot. */
+  /**
+   * Changes the pool's size by {@code delta} and the consumers' prefetch with it (Celery's
+   * pool_grow and pool_shrink); a shrink lets running tasks end. Null when done, else why it cannot
+   * (solo pool, fewer than one slot left, worker shutting down).
+   */
   String resizePool(int delta);
 
   /** Starts a graceful shutdown and returns at once. */

@@ -4,7 +4,7 @@ import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskRequest;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -12,6 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The intake every pool shares: submitted tasks wait here for a free slot, and the pool's lifecycle
  * state decides what may still come in. A pool's slots {@link #take} jobs; what differs between
  * pools is only how a slot runs one.
+ *
+ * <p>A pool shrinks through this queue too: {@link #retireSlots} puts a retirement ahead of every
+ * queued task, so an idle slot takes it at once and a busy one after its current task — the one
+ * moment a slot can leave without stopping a task.
  *
  * <p>Lifecycle: NEW, then {@link #open()} to RUNNING, {@link #drain} to DRAINING (no new tasks,
  * queued ones still run), {@link #close()} to CLOSED. Thread-safe.
@@ -29,9 +33,16 @@ public final class JobQueue {
 
   /**
    * A task, the future its outcome completes exactly once, and the submitter's last word before it
-   * runs.
+   * runs — or, with no request, the word to a slot that it retires ({@link #retiresSlot()}).
    */
-  public record Job(TaskRequest request, CompletableFuture<Outcome> result, Admission admission) {}
+  public record Job(TaskRequest request, CompletableFuture<Outcome> result, Admission admission) {
+    /** True for a retirement from {@link #retireSlots}: the slot that took it leaves the pool. */
+    public boolean retiresSlot() {
+      return request == null;
+    }
+  }
+
+  private static final Job RETIRE = new Job(null, null, Admission.ALWAYS);
 
   /**
    * Asked by the slot that takes a job, just before it runs. This is the moment a task starts: the
@@ -50,7 +61,7 @@ public final class JobQueue {
   }
 
   private final String kind;
-  private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
+  private final LinkedBlockingDeque<Job> jobs = new LinkedBlockingDeque<>();
   private final AtomicInteger running = new AtomicInteger();
   private volatile State state = State.NEW;
 
@@ -95,14 +106,29 @@ public final class JobQueue {
   }
 
   /**
-   * The next admitted job, counted as running until its future completes; null after a short wait
-   * with nothing queued, so a slot's loop can look at the pool's state and its child in between.
+   * Asks {@code n} slots to leave the pool: each of the next {@code n} takes, ahead of any queued
+   * task, is a job that {@link Job#retiresSlot() retires} the slot taking it. Never stops a running
+   * task: a busy slot takes it only once its task has ended.
+   */
+  public void retireSlots(int n) {
+    for (int i = 0; i < n; i++) {
+      jobs.addFirst(RETIRE);
+    }
+  }
+
+  /**
+   * The next admitted job (or a retirement), counted as running until its future completes; null
+   * after a short wait with nothing queued, so a slot's loop can look at the pool's state and its
+   * child in between.
    */
   public Job take() throws InterruptedException {
     return admitted(jobs.poll(POLL_MILLIS, TimeUnit.MILLISECONDS));
   }
 
-  /** The next admitted job; waits as long as it takes (a slot with nothing else to look after). */
+  /**
+   * The next admitted job or a retirement; waits as long as it takes (a slot with nothing else to
+   * look after).
+   */
   public Job takeBlocking() throws InterruptedException {
     Job job;
     do {
@@ -112,8 +138,8 @@ public final class JobQueue {
   }
 
   private Job admitted(Job job) {
-    if (job == null) {
-      return null;
+    if (job == null || job.retiresSlot()) {
+      return job;
     }
     boolean admit;
     try {
@@ -170,6 +196,9 @@ public final class JobQueue {
   public void failQueued() {
     Job left;
     while ((left = jobs.poll()) != null) {
+      if (left.retiresSlot()) {
+        continue; // every slot leaves anyway
+      }
       left.result()
           .complete(new Outcome.Lost("pool closed before task " + left.request().id() + " ran"));
     }

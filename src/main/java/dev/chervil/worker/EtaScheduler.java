@@ -29,7 +29,7 @@ final class EtaScheduler implements AutoCloseable {
   void hold(Request task, long delayMillis) {
     Subscription sub = subscriptions.apply(task.delivery().queue());
     if (sub != null) {
-      adjust(sub, +1);
+      sub.adjustPrefetch(+1);
     }
     log.debug(
         "event=task-eta-held task={} name={} delay_ms={}",
@@ -40,16 +40,10 @@ final class EtaScheduler implements AutoCloseable {
         Duration.ofMillis(delayMillis),
         () -> {
           if (sub != null) {
-            adjust(sub, -1);
+            sub.adjustPrefetch(-1);
           }
           whenDue.accept(task);
         });
-  }
-
-  private static void adjust(Subscription sub, int delta) {
-    synchronized (sub) {
-      sub.prefetch(Math.max(1, sub.prefetch() + delta));
-    }
   }
 
   @Override

@@ -301,7 +301,10 @@ public final class Worker implements AutoCloseable {
     remote.events().rejected(r.taskId(), false);
   }
 
-  /** What remote control may do to this worker (add_consumer, cancel_consumer, shutdown). */
+  /**
+   * What remote control may do to this worker (add_consumer, cancel_consumer, pool_grow and
+   * pool_shrink, shutdown).
+   */
   private final class RemoteHost implements WorkerRemote.Host {
     @Override
     public List<String> queues() {
@@ -325,6 +328,17 @@ public final class Worker implements AutoCloseable {
         cancelled.add(sub);
       }
       return sub != null;
+    }
+
+    /**
+     * As Celery's {@code _update_prefetch_count}: each subscription's prefetch moves by {@code
+     * delta × multiplier}, keeping what ETA holds added on top. On AMQP this re-consumes.
+     */
+    @Override
+    public void poolResized(int delta) {
+      for (Subscription sub : subscriptions.values()) {
+        sub.adjustPrefetch(delta * config.prefetchMultiplier());
+      }
     }
 
     @Override

@@ -49,6 +49,9 @@ final class WorkerRemote implements WorkerNode, AutoCloseable {
 
     boolean removeQueue(String queue);
 
+    /** The pool has {@code delta} slots more (or fewer): move the consumers' prefetch with it. */
+    void poolResized(int delta);
+
     int prefetchCount();
 
     void shutdownAsync();
@@ -208,12 +211,27 @@ final class WorkerRemote implements WorkerNode, AutoCloseable {
 
   @Override
   public String resizePool(int delta) {
-    return (delta > 0 ? "pool_grow" : "pool_shrink")
-        + ": the "
-        + pool.kind()
-        + " pool of a Chervil worker has a fixed size ("
-        + pool.size()
-        + "); restart the worker with another --concurrency";
+    int size;
+    try {
+      size = pool.resize(delta);
+    } catch (UnsupportedOperationException | IllegalArgumentException | IllegalStateException e) {
+      log.info(
+          "event=pool-resize-refused node={} kind={} delta={} reason=\"{}\"",
+          hostname,
+          pool.kind(),
+          delta,
+          e.getMessage());
+      return e.getMessage();
+    }
+    host.poolResized(delta);
+    log.info(
+        "event=pool-resized node={} kind={} delta={} size={} prefetch={}",
+        hostname,
+        pool.kind(),
+        delta,
+        size,
+        host.prefetchCount());
+    return null;
   }
 
   @Override

@@ -7,20 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.chervil.Chervil;
 import dev.chervil.broker.Transport;
 import dev.chervil.broker.Transports;
+import dev.chervil.client.AsyncResult;
 import dev.chervil.client.ChervilClient;
 import dev.chervil.events.EventReceiver;
 import dev.chervil.interop.InteropTasks;
 import dev.chervil.pool.PoolKind;
 import dev.chervil.pool.PoolSpec;
+import dev.chervil.task.TaskDefinition;
 import dev.chervil.task.TaskRegistry;
 import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,13 +36,37 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkerRemoteControlTest {
   static final Duration WAIT = Duration.ofSeconds(20);
+  static final Duration STEADY = Duration.ofMillis(300);
+
+  // test.hold: counts itself inside and waits for the gate (the worker runs it on its own threads).
+  private static final AtomicInteger inside = new AtomicInteger();
+  private static volatile CountDownLatch gate = new CountDownLatch(1);
 
   private static Worker worker(String broker, String node, String queue, NodeOptions options) {
+    return worker(broker, node, queue, options, PoolSpec.of(PoolKind.THREADS, 2));
+  }
+
+  private static Worker worker(
+      String broker, String node, String queue, NodeOptions options, PoolSpec pool) {
     return Chervil.worker(
         broker,
         "rpc://",
-        PoolSpec.of(PoolKind.THREADS, 2),
-        new TaskRegistry().register(new InteropTasks()),
+        pool,
+        new TaskRegistry()
+            .register(new InteropTasks())
+            .register(
+                TaskDefinition.named("test.hold")
+                    .handler(
+                        (ctx, a) -> {
+                          CountDownLatch mine = gate;
+                          inside.incrementAndGet();
+                          try {
+                            mine.await();
+                            return "through";
+                          } finally {
+                            inside.decrementAndGet();
+                          }
+                        })),
         WorkerConfig.defaults()
             .withQueues(List.of(queue))
             .withNode(
@@ -70,8 +99,6 @@ class WorkerRemoteControlTest {
               .get("a@test");
       assertTrue(
           unknown.toString().contains("unknown control command 'frobnicate'"), unknown.toString());
-      Object grow = client.control().destination(List.of("a@test")).poolGrow(1).get("a@test");
-      assertTrue(grow.toString().contains("fixed size"), grow.toString());
       Object stamped =
           client
               .control()
@@ -100,6 +127,80 @@ class WorkerRemoteControlTest {
       assertEquals("q1", ((Map<?, ?>) after.get(0)).get("name"));
       assertEquals(1, after.size());
     }
+  }
+
+  /**
+   * Celery's pool_grow and pool_shrink: the reply, the concurrency, the prefetch (multiplier 4 ×
+   * size) and stats follow; a shrink while every slot is busy cuts no task.
+   */
+  @Test
+  void poolGrowAndShrinkChangeConcurrencyPrefetchAndStats() throws Exception {
+    String broker = broker();
+    try (Worker w = worker(broker, "g@test", "qg", NodeOptions.defaults());
+        ChervilClient client = client(broker)) {
+      w.start();
+      var node = client.control().destination(List.of("g@test"));
+      gate = new CountDownLatch(1);
+      assertEquals(Map.of("ok", "pool will grow"), node.poolGrow(2).get("g@test"));
+      assertPool(client, "g@test", 4, 16);
+      List<AsyncResult> held = holds(client, "qg", 5);
+      await().atMost(WAIT).until(() -> inside.get() == 4);
+      await().during(STEADY).atMost(WAIT).until(() -> inside.get() == 4);
+
+      assertEquals(Map.of("ok", "pool will shrink"), node.poolShrink(3).get("g@test"));
+      assertPool(client, "g@test", 1, 4);
+      assertEquals(4, inside.get(), "the running tasks run on");
+      gate.countDown();
+      for (AsyncResult r : held) {
+        assertEquals("through", r.get(WAIT));
+      }
+
+      gate = new CountDownLatch(1);
+      List<AsyncResult> after = holds(client, "qg", 2);
+      await().atMost(WAIT).until(() -> inside.get() == 1);
+      await().during(STEADY).atMost(WAIT).until(() -> inside.get() == 1);
+      gate.countDown();
+      for (AsyncResult r : after) {
+        assertEquals("through", r.get(WAIT));
+      }
+
+      Object refused = node.poolShrink(1).get("g@test");
+      assertTrue(refused.toString().contains("at least one slot"), refused.toString());
+      assertPool(client, "g@test", 1, 4);
+    } finally {
+      gate.countDown();
+    }
+  }
+
+  @Test
+  void theSoloPoolAnswersPoolGrowAndShrinkWithAnError() throws Exception {
+    String broker = broker();
+    try (Worker w =
+            worker(
+                broker, "solo@test", "qs1", NodeOptions.defaults(), PoolSpec.of(PoolKind.SOLO, 1));
+        ChervilClient client = client(broker)) {
+      w.start();
+      var node = client.control().destination(List.of("solo@test"));
+      Map<?, ?> grow = (Map<?, ?>) node.poolGrow(1).get("solo@test");
+      assertTrue(grow.get("error").toString().contains("solo"), grow.toString());
+      Map<?, ?> shrink = (Map<?, ?>) node.poolShrink(1).get("solo@test");
+      assertTrue(shrink.containsKey("error"), shrink.toString());
+      assertPool(client, "solo@test", 1, 4);
+    }
+  }
+
+  private static List<AsyncResult> holds(ChervilClient client, String queue, int n) {
+    List<AsyncResult> sent = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      sent.add(client.task("test.hold").queue(queue).send());
+    }
+    return sent;
+  }
+
+  private static void assertPool(ChervilClient client, String node, int size, int prefetch) {
+    Map<?, ?> stats = (Map<?, ?>) client.inspect().destination(List.of(node)).stats().get(node);
+    assertEquals(size, ((Map<?, ?>) stats.get("pool")).get("max-concurrency"), stats.toString());
+    assertEquals(prefetch, stats.get("prefetch_count"), stats.toString());
   }
 
   @Test

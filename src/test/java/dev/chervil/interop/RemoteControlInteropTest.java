@@ -39,8 +39,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Python's Celery 5.2 inspects, steers and watches Chervil workers on the real RabbitMQ: {@code
  * app.control.inspect()}, {@code celery status}, revoke (waiting, ETA, running with terminate on
- * both pools), rate_limit, enable_events with {@code app.events.Receiver}, STARTED. One
- * process-pool worker (1 child, --track-started) and one thread-pool worker serve the whole class.
+ * both pools), rate_limit, pool_grow and pool_shrink, enable_events with {@code
+ * app.events.Receiver}, STARTED. One process-pool worker (1 child, --track-started) and one
+ * thread-pool worker serve the whole class.
  */
 class RemoteControlInteropTest {
   static final Duration WAIT = Duration.ofSeconds(60);
@@ -238,6 +239,27 @@ class RemoteControlInteropTest {
     assertTrue(types.contains("task-received"), types.toString());
     assertTrue(types.contains("task-started"), types.toString());
     assertTrue(types.contains("task-succeeded"), types.toString());
+  }
+
+  /**
+   * {@code app.control.pool_grow} and {@code pool_shrink} answer as Celery's, and {@code inspect
+   * stats} shows the new max-concurrency and prefetch; the worker ends at its old size.
+   */
+  @Test
+  void pythonPoolGrowAndShrinkResizeTheThreadPool() throws Exception {
+    JsonNode r = peer("pool_resize", THREAD_QUEUE, THREAD_NODE, Map.of());
+    String node = ptr(THREAD_NODE);
+    assertEquals(2, r.at("/before/pool/max-concurrency").asInt(), r.toString());
+    assertEquals(8, r.at("/before/prefetch_count").asInt(), r.toString());
+    assertEquals("pool will grow", r.at("/grow/0/" + node + "/ok").asText(), r.toString());
+    assertEquals(4, r.at("/grown/pool/max-concurrency").asInt(), r.toString());
+    assertEquals(16, r.at("/grown/prefetch_count").asInt(), r.toString());
+    assertEquals("pool will shrink", r.at("/shrink/0/" + node + "/ok").asText(), r.toString());
+    assertEquals(2, r.at("/shrunk/pool/max-concurrency").asInt(), r.toString());
+    assertEquals(8, r.at("/shrunk/prefetch_count").asInt(), r.toString());
+    assertTrue(
+        r.at("/refused/0/" + node + "/error").asText().contains("at least one slot"), r.toString());
+    assertEquals(2, threads.pool().size());
   }
 
   @Test

@@ -57,4 +57,19 @@ class JobQueueTest {
     Outcome.Lost lost = assertInstanceOf(Outcome.Lost.class, result.get());
     assertTrue(lost.reason().contains("never-ran"), lost.reason());
   }
+
+  @Test
+  void aRetirementIsTakenAheadOfQueuedTasksAndNeverCountsAsRunning() throws Exception {
+    jobs.open();
+    CompletableFuture<Outcome> queued = jobs.submit(request("queued"));
+    jobs.retireSlots(1);
+    assertTrue(jobs.take().retiresSlot(), "ahead of the task queued before it");
+    assertEquals("queued", jobs.take().request().id());
+    jobs.retireSlots(1);
+    assertTrue(jobs.takeBlocking().retiresSlot());
+    jobs.retireSlots(1);
+    assertTrue(jobs.close());
+    jobs.failQueued(); // a retirement left behind is dropped, not settled
+    assertFalse(queued.isDone(), "the taken task is still running");
+  }
 }

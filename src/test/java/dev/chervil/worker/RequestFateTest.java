@@ -239,6 +239,9 @@ class RequestFateTest {
         }
 
         @Override
+        public void poolResized(int delta) {}
+
+        @Override
         public int prefetchCount() {
           return 0;
         }

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * waits for the outcome. Limits are timed here, from dispatch: the soft limit sends a cancel frame,
  * the hard limit kills the child's whole session. A dead child — killed, crashed, retired — is
  * reaped, its session swept of adopted grandchildren, and replaced.
+ *
+ * <p>{@link #resize} adds slots (the first takes the warm spare) or retires them through the {@link
+ * JobQueue}: a slot that takes a retirement releases its child as a recycled one is released, and
+ * ends.
  *
  * <p>One warm spare child waits beside the slots, because a JVM starts far slower than fork(): a
  * slot whose child is gone takes the spare at once and a new spare starts in the background. So
@@ -56,6 +61,8 @@ public final class ProcessPool implements ExecutionPool {
   private final Duration startTimeout;
   private final Duration killGrace;
   private final int spares;
+  private volatile int size; // written under the pool's lock
+  private final AtomicInteger slotIds = new AtomicInteger();
   private final DeadlineScheduler limits = new DeadlineScheduler("chervil-processes-limits");
   private final JobQueue jobs = new JobQueue("processes");
   private final List<Slot> slots = new CopyOnWriteArrayList<>();
@@ -83,6 +90,7 @@ public final class ProcessPool implements ExecutionPool {
       PoolSpec spec, int spares, Duration startTimeout, List<String> jvmFlags, Duration killGrace) {
     this.spec = spec;
     this.spares = spares;
+    this.size = spec.size();
     this.startTimeout = startTimeout;
     this.killGrace = killGrace;
     this.launcher = new ChildLauncher(spec, jvmFlags);
@@ -95,12 +103,30 @@ public final class ProcessPool implements ExecutionPool {
 
   @Override
   public int size() {
-    return spec.size();
+    return size;
   }
 
   /** Children alive when the pool is idle and healthy: one per slot plus the spares. */
   public int expectedChildren() {
-    return spec.size() + spares;
+    return size + spares;
+  }
+
+  @Override
+  public synchronized int resize(int delta) {
+    JobQueue.State state = jobs.state();
+    if (state == JobQueue.State.DRAINING || state == JobQueue.State.CLOSED) {
+      throw new IllegalStateException("the processes pool is " + state + ": cannot resize");
+    }
+    int from = size;
+    size = ExecutionPool.resized(kind(), from, delta);
+    if (state == JobQueue.State.RUNNING) {
+      for (int i = 0; i < delta; i++) {
+        startSlot();
+      }
+      jobs.retireSlots(Math.max(0, -delta));
+    }
+    log.info("event=pool-resized kind=processes from={} to={}", from, size);
+    return size;
   }
 
   @Override
@@ -113,10 +139,8 @@ public final class ProcessPool implements ExecutionPool {
           "event=subreaper-unavailable reason=\"grandchildren of killed children go to init\"");
     }
     housekeeper.start();
-    for (int i = 1; i <= spec.size(); i++) {
-      Slot slot = new Slot(i);
-      slots.add(slot);
-      slot.thread.start();
+    for (int i = 0; i < size; i++) {
+      startSlot();
     }
     if (spares > 0) {
       spareStarter =
@@ -128,7 +152,7 @@ public final class ProcessPool implements ExecutionPool {
     }
     log.info(
         "event=pool-started kind=processes size={} spares={} max_tasks_per_child={} max_memory_per_child={}",
-        spec.size(),
+        size,
         spares,
         spec.maxTasksPerChild(),
         spec.maxMemoryPerChild());
@@ -222,6 +246,12 @@ public final class ProcessPool implements ExecutionPool {
     return 0; // a stuck task is killed with its process, never abandoned
   }
 
+  private void startSlot() {
+    Slot slot = new Slot(slotIds.incrementAndGet());
+    slots.add(slot);
+    slot.thread.start();
+  }
+
   // ---- children ----
 
   /** The spare if one is ready, else a child started now; a new spare starts in the background. */
@@ -313,7 +343,10 @@ public final class ProcessPool implements ExecutionPool {
 
   // ---- slots ----
 
-  /** One slot: a thread that owns one child at a time and runs tasks on it. */
+  /**
+   * One slot: a thread that owns one child at a time and runs tasks on it, until the pool closes or
+   * the slot takes a retirement.
+   */
   private final class Slot implements Runnable {
     private final Thread thread;
     private volatile ChildHandle child;
@@ -332,6 +365,10 @@ public final class ProcessPool implements ExecutionPool {
           job = jobs.take();
         } catch (InterruptedException e) {
           continue; // close() interrupts to wake us; the loop condition decides
+        }
+        if (job != null && job.retiresSlot()) {
+          retire();
+          return;
         }
         if (job == null) {
           ChildHandle idle = child;
@@ -355,6 +392,22 @@ public final class ProcessPool implements ExecutionPool {
       if (c != null) {
         release(c);
       }
+    }
+
+    /**
+     * The pool shrank: releases the child as a recycled one is released (the housekeeper reaps it
+     * and sweeps its session) and leaves the pool. Its task, if it had one, has ended already.
+     */
+    private void retire() {
+      ChildHandle c = child;
+      child = null;
+      if (c != null) {
+        log.info("event=child-retired pid={} reason=pool-shrink tasks={}", c.pid(), c.tasksRun());
+        release(c);
+      }
+      // Only now: close() joins the threads of listed slots, so a release in progress is waited
+      // for.
+      slots.remove(this);
     }
 
     /**

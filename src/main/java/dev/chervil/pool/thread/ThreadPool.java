@@ -22,12 +22,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs tasks on a fixed number of threads in the worker's own JVM; {@code solo} is this pool with
- * one slot. The soft limit interrupts the task's thread and runs its cancel hooks. The hard limit
- * cannot stop a thread — Java has no safe way to — so it settles the task as TimeLimitExceeded,
- * abandons the thread (it is counted in the census until it ends by itself) and starts a
- * replacement so the pool keeps its size. Only the process pool can reclaim code stuck in native
- * calls.
+ * Runs tasks on a number of threads in the worker's own JVM; {@code solo} is this pool with one
+ * slot, which cannot be resized (as Celery's solo pool cannot). A shrink retires slots through the
+ * {@link JobQueue}: the thread that takes a retirement ends, after its task if it had one. The soft
+ * limit interrupts the task's thread and runs its cancel hooks. The hard limit cannot stop a thread
+ * — Java has no safe way to — so it settles the task as TimeLimitExceeded, abandons the thread (it
+ * is counted in the census until it ends by itself) and starts a replacement so the pool keeps its
+ * size. Only the process pool can reclaim code stuck in native calls.
  *
  * <p>Threads: {@link #submit} from any thread; each {@link Slot} runs on its own thread; limits
  * fire on the shared {@link DeadlineScheduler} thread. A task's future is completed by whichever
@@ -41,7 +42,7 @@ public final class ThreadPool implements ExecutionPool {
   private static final Logger log = LoggerFactory.getLogger(ThreadPool.class);
 
   private final String kind;
-  private final int size;
+  private volatile int size; // written under the pool's lock
   private final boolean virtual;
   private final TaskRunner runner;
   private final DeadlineScheduler limits; // owned: closed with the pool
@@ -70,6 +71,29 @@ public final class ThreadPool implements ExecutionPool {
 
   @Override
   public int size() {
+    return size;
+  }
+
+  @Override
+  public synchronized int resize(int delta) {
+    if ("solo".equals(kind)) {
+      throw new UnsupportedOperationException(
+          "the solo pool runs tasks on the worker's one thread and cannot grow or shrink (nor can"
+              + " Celery's); start the worker with -P threads");
+    }
+    JobQueue.State state = jobs.state();
+    if (state == JobQueue.State.DRAINING || state == JobQueue.State.CLOSED) {
+      throw new IllegalStateException("the " + kind + " pool is " + state + ": cannot resize");
+    }
+    int from = size;
+    size = ExecutionPool.resized(kind, from, delta);
+    if (state == JobQueue.State.RUNNING) {
+      for (int i = 0; i < delta; i++) {
+        startSlot();
+      }
+      jobs.retireSlots(Math.max(0, -delta));
+    }
+    log.info("event=pool-resized kind={} from={} to={}", kind, from, size);
     return size;
   }
 
@@ -167,7 +191,10 @@ public final class ThreadPool implements ExecutionPool {
     slot.thread.start();
   }
 
-  /** One thread's loop. Leaves when the pool closes or when a hard limit abandoned it. */
+  /**
+   * One thread's loop. Leaves when the pool closes, when a hard limit abandoned it, or when it
+   * takes a retirement (the pool shrank).
+   */
   private final class Slot implements Runnable {
     private Thread thread;
     private volatile boolean abandonedByLimit;
@@ -182,6 +209,11 @@ public final class ThreadPool implements ExecutionPool {
           job = jobs.takeBlocking();
         } catch (InterruptedException e) {
           continue; // close() interrupts to wake us; the loop condition decides
+        }
+        if (job.retiresSlot()) {
+          slots.remove(this);
+          log.info("event=slot-retired kind={} thread={}", kind, thread.getName());
+          return;
         }
         // Counted as running until its future completes, which happens once: at the task's end,
         // or when a hard limit abandons this thread (the thread may run on, the slot is free).
