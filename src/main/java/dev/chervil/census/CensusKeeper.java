@@ -1,5 +1,6 @@
 package dev.chervil.census;
 
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,7 @@ public final class CensusKeeper implements AutoCloseable {
   private final Semaphore wanted = new Semaphore(0);
   private volatile CensusSnapshot latest;
   private Thread loop;
+  private volatile boolean closing;
 
   public CensusKeeper(CensusSource source) {
     this.source = source;
@@ -52,28 +54,31 @@ public final class CensusKeeper implements AutoCloseable {
     if (loop != null) {
       return;
     }
+    closing = false;
     loop =
         Thread.ofVirtual()
             .name(name)
-            .start(
-                () -> {
-                  while (!Thread.currentThread().isInterrupted()) {
-                    try {
-                      wanted.tryAcquire(every.toNanos(), TimeUnit.NANOSECONDS);
-                      wanted.drainPermits();
-                      refresh();
-                    } catch (InterruptedException e) {
-                      return;
-                    } catch (RuntimeException e) {
-                      // /proc read raced with an exit; the next round tries again
-                    }
-                  }
-                });
+            .start(Watchdog.restarting(() -> closing, () -> refreshUntilInterrupted(every)));
+  }
+
+  private void refreshUntilInterrupted(Duration every) {
+    while (!Thread.currentThread().isInterrupted()) {
+      try {
+        wanted.tryAcquire(every.toNanos(), TimeUnit.NANOSECONDS);
+        wanted.drainPermits();
+        refresh();
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // /proc read raced with an exit; the next round tries again
+      }
+    }
   }
 
   @Override
   public synchronized void close() {
     if (loop != null) {
+      closing = true;
       loop.interrupt();
       try {
         loop.join(Duration.ofSeconds(2));

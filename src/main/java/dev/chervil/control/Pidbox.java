@@ -6,6 +6,7 @@ import dev.chervil.broker.Subscription;
 import dev.chervil.broker.Transport;
 import dev.chervil.events.JsonMessages;
 import dev.chervil.events.LamportClock;
+import dev.chervil.threads.Watchdog;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,11 +38,7 @@ public final class Pidbox implements AutoCloseable {
           0,
           TimeUnit.MILLISECONDS,
           new java.util.concurrent.LinkedBlockingQueue<>(),
-          r -> {
-            Thread t = new Thread(r, "chervil-pidbox");
-            t.setDaemon(true);
-            return t;
-          });
+          Watchdog.threads("chervil-pidbox"));
   private Subscription subscription; // guarded by this
 
   public Pidbox(Transport transport, String node, LamportClock clock, ControlCommands commands) {

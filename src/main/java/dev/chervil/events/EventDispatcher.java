@@ -2,6 +2,7 @@ package dev.chervil.events;
 
 import dev.chervil.broker.ExchangeSpec;
 import dev.chervil.broker.Transport;
+import dev.chervil.threads.Watchdog;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.LinkedHashMap;
@@ -47,11 +48,7 @@ public final class EventDispatcher implements AutoCloseable {
           0,
           java.util.concurrent.TimeUnit.MILLISECONDS,
           new java.util.concurrent.ArrayBlockingQueue<>(BACKLOG),
-          r -> {
-            Thread t = new Thread(r, "chervil-events");
-            t.setDaemon(true);
-            return t;
-          });
+          Watchdog.threads("chervil-events"));
 
   public EventDispatcher(
       Transport transport, String hostname, LamportClock clock, boolean taskEvents) {

@@ -1,5 +1,6 @@
 package dev.chervil.events;
 
+import dev.chervil.threads.Watchdog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,15 +46,11 @@ public final class WorkerHeartbeat implements AutoCloseable {
       return;
     }
     events.send("worker-online", fields(FREQ_SECONDS));
-    timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "chervil-heartbeat");
-              t.setDaemon(true);
-              return t;
-            });
+    timer = Executors.newSingleThreadScheduledExecutor(Watchdog.threads("chervil-heartbeat"));
     long period = (long) (FREQ_SECONDS * 1000);
-    timer.scheduleAtFixedRate(this::beat, period, period, TimeUnit.MILLISECONDS);
+    // Guarded: a scheduled executor cancels a periodic action for good the first time it throws.
+    timer.scheduleAtFixedRate(
+        Watchdog.guarded("heartbeat", this::beat), period, period, TimeUnit.MILLISECONDS);
   }
 
   /** One heartbeat now (the {@code heartbeat} control command). */

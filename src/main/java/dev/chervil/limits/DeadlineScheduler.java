@@ -1,11 +1,10 @@
 package dev.chervil.limits;
 
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The one place time limits are timed, shared by all pools: a single daemon thread that fires soft
@@ -13,19 +12,11 @@ import org.slf4j.LoggerFactory;
  * handed to another thread by the action itself.
  */
 public final class DeadlineScheduler implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(DeadlineScheduler.class);
 
   private final ScheduledThreadPoolExecutor timer;
 
   public DeadlineScheduler(String name) {
-    timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, name);
-              t.setDaemon(true);
-              return t;
-            });
+    timer = new ScheduledThreadPoolExecutor(1, Watchdog.threads(name));
     // A cancelled deadline is the common case (the task ended first): drop it from the queue at
     // once instead of keeping one entry per finished task until its time comes.
     timer.setRemoveOnCancelPolicy(true);
@@ -36,16 +27,7 @@ public final class DeadlineScheduler implements AutoCloseable {
   /** Runs {@code action} after {@code delay} unless the returned deadline is cancelled first. */
   public Deadline schedule(Duration delay, Runnable action) {
     ScheduledFuture<?> f =
-        timer.schedule(
-            () -> {
-              try {
-                action.run();
-              } catch (RuntimeException e) {
-                log.error("event=limit-action-failed reason={}", e.toString(), e);
-              }
-            },
-            delay.toNanos(),
-            TimeUnit.NANOSECONDS);
+        timer.schedule(Watchdog.guarded("deadline", action), delay.toNanos(), TimeUnit.NANOSECONDS);
     return () -> f.cancel(false);
   }
 

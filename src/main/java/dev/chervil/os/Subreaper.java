@@ -1,5 +1,6 @@
 package dev.chervil.os;
 
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -54,7 +55,9 @@ public final class Subreaper {
           installed = Posix.isChildSubreaper();
           if (installed) {
             // Virtual: it sleeps almost always, and is not a platform thread for a census to count.
-            Thread.ofVirtual().name("chervil-subreaper").start(Subreaper::sweepForever);
+            Thread.ofVirtual()
+                .name("chervil-subreaper")
+                .start(Watchdog.restarting(() -> false, Subreaper::sweepForever));
           }
         }
       }

@@ -147,6 +147,10 @@ public final class JobQueue {
     } catch (RuntimeException e) { // the submitter's bug must not kill a slot: do not run it
       job.result().complete(new Outcome.Lost("admission failed: " + e));
       return null;
+    } catch (Error e) {
+      // Settled first, so the job is not lost with the slot's loop, which the watchdog restarts.
+      job.result().complete(new Outcome.Lost("admission failed: " + e));
+      throw e;
     }
     if (!admit) {
       job.result().complete(new Outcome.Lost("not admitted: " + job.request().id()));

@@ -5,6 +5,7 @@ import dev.chervil.backend.ResultMeta;
 import dev.chervil.backend.TaskState;
 import dev.chervil.protocol.TaskMessage;
 import dev.chervil.task.TaskError;
+import dev.chervil.threads.Watchdog;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
@@ -48,14 +49,7 @@ final class ResultWriter implements AutoCloseable {
     this.retry = retry;
     this.retryOn = retryOn;
     this.extended = extended;
-    this.timer =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "chervil-store-retry");
-              t.setDaemon(true);
-              return t;
-            });
+    this.timer = new ScheduledThreadPoolExecutor(1, Watchdog.threads("chervil-store-retry"));
     timer.prestartAllCoreThreads(); // with the worker, so it is in every census baseline
   }
 
@@ -155,7 +149,10 @@ final class ResultWriter implements AutoCloseable {
               reason);
           try {
             timer.schedule(
-                () -> retryOn.execute(() -> attempt(meta, replyTo, correlationId, n + 1, done)),
+                Watchdog.guarded(
+                    "store-retry",
+                    () ->
+                        retryOn.execute(() -> attempt(meta, replyTo, correlationId, n + 1, done))),
                 delay,
                 TimeUnit.MILLISECONDS);
           } catch (RejectedExecutionException closed) {

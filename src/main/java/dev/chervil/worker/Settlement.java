@@ -3,6 +3,7 @@ package dev.chervil.worker;
 import dev.chervil.backend.ResultBackend;
 import dev.chervil.broker.Transport;
 import dev.chervil.task.TaskRegistry;
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -59,11 +60,7 @@ final class Settlement implements AutoCloseable {
             0,
             TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(BACKLOG),
-            r -> {
-              Thread t = new Thread(r, "chervil-settler");
-              t.setDaemon(true);
-              return t;
-            },
+            Watchdog.threads("chervil-settler"),
             // Full, or closing: the caller settles it itself. Never discarded (CallerRunsPolicy
             // drops work once the executor is shut down, and a dropped outcome is a lost message).
             (task, pool) -> task.run());

@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TestTasks {
   final Map<Object, AtomicInteger> runs = new ConcurrentHashMap<>();
   final List<Long> startedAtMillis = new CopyOnWriteArrayList<>();
+  // test.record: when each run of an id began (System.nanoTime), in order.
+  final Map<String, List<Long>> runStarts = new ConcurrentHashMap<>();
 
   TaskRegistry registry() {
     return new TaskRegistry()
@@ -27,6 +29,18 @@ final class TestTasks {
                 .handler(
                     (ctx, a) -> {
                       runs.computeIfAbsent(a[0], k -> new AtomicInteger()).incrementAndGet();
+                      return a[0];
+                    }))
+        .register(
+            TaskDefinition.named("test.record")
+                .param("id", String.class)
+                .param("millis", int.class)
+                .handler(
+                    (ctx, a) -> {
+                      runStarts
+                          .computeIfAbsent((String) a[0], k -> new CopyOnWriteArrayList<>())
+                          .add(System.nanoTime());
+                      ctx.sleep(Duration.ofMillis((Integer) a[1])); // the work it stands for
                       return a[0];
                     }))
         .register(

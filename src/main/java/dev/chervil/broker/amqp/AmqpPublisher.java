@@ -6,6 +6,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.chervil.broker.TransportException;
 import dev.chervil.protocol.WireMessage;
+import dev.chervil.threads.Watchdog;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -48,7 +49,11 @@ final class AmqpPublisher {
     this.confirmTimeout = confirmTimeout;
     long period = Math.max(50, Math.min(1_000, confirmTimeout.toMillis() / 4));
     this.sweep =
-        keeper.scheduleWithFixedDelay(this::failOverdue, period, period, TimeUnit.MILLISECONDS);
+        keeper.scheduleWithFixedDelay(
+            Watchdog.guarded("confirm-sweep", this::failOverdue),
+            period,
+            period,
+            TimeUnit.MILLISECONDS);
   }
 
   /** Publishes and waits for the confirm without holding any lock while waiting. */

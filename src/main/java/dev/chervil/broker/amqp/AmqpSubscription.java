@@ -5,9 +5,11 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.LongString;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.chervil.broker.DeliveryHandler;
 import dev.chervil.broker.Subscription;
+import dev.chervil.threads.Watchdog;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -410,7 +412,8 @@ final class AmqpSubscription implements Subscription {
 
   private void onKeeper(Runnable task, long delayMs) {
     try {
-      keeper.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+      keeper.schedule(
+          Watchdog.guarded("subscription-upkeep", task), delayMs, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // the transport is closing; nothing left to restore
     }
@@ -472,6 +475,15 @@ final class AmqpSubscription implements Subscription {
           logRedelivery(delivery);
         }
         handler.handle(delivery);
+      } catch (HeaderValues.TooDeepException e) {
+        // Refused before decoding: the message never reaches the worker, which would reject it.
+        log.warn(
+            "event=message-rejected queue={} taskId={} deliveryTag={} reason=\"{}\"",
+            queue,
+            rawTaskId(properties),
+            deliveryTag,
+            e.getMessage());
+        rejectUnread(this, deliveryTag);
       } catch (
           Throwable e) { // NOPMD: nothing may escape into amqp-client, which closes the channel
         String taskId = delivery != null ? delivery.taskId() : properties.getCorrelationId();
@@ -487,6 +499,14 @@ final class AmqpSubscription implements Subscription {
           rejectUnread(this, deliveryTag);
         }
       }
+    }
+
+    /** Protocol 2's {@code id} header read from amqp-client's table, else the correlation id. */
+    private static String rawTaskId(AMQP.BasicProperties properties) {
+      Object id = properties.getHeaders() == null ? null : properties.getHeaders().get("id");
+      return id instanceof LongString || id instanceof String
+          ? id.toString()
+          : properties.getCorrelationId();
     }
 
     /** Quorum queues count deliveries; past {@code x-delivery-limit} the broker dead-letters. */

@@ -18,9 +18,23 @@ import java.util.Map;
  * headers are; they become {@link String}. Outbound, only types the AMQP 0-9-1 field table can
  * carry are accepted, so a bad header fails at publish with its name, not as a frame error on the
  * connection.
+ *
+ * <p>Inbound nesting is bounded by {@link #MAX_NESTING}, as a JSON body is: amqp-client parses a
+ * table of any depth that fits a frame (about 20,000 levels in 128 KiB), and walking that
+ * recursively here would overflow the consumer thread's stack.
  */
 final class HeaderValues {
+  /** As deep as a JSON body may nest (docs/COMPATIBILITY.md, "Message bounds"). */
+  static final int MAX_NESTING = 1000;
+
   private HeaderValues() {}
+
+  /** Headers nested deeper than {@link #MAX_NESTING}: the message is refused, not decoded. */
+  static final class TooDeepException extends IllegalArgumentException {
+    TooDeepException(String header) {
+      super("header '" + header + "' is nested deeper than " + MAX_NESTING + " levels");
+    }
+  }
 
   /**
    * Headers as received, with strings decoded. Top-level null values (Python's {@code None}, sent
@@ -35,28 +49,39 @@ final class HeaderValues {
     headers.forEach(
         (key, value) -> {
           if (value != null) {
-            out.put(key, fromAmqpValue(value));
+            out.put(key, fromAmqpValue(key, value, 1));
           }
         });
     return out;
   }
 
-  static Object fromAmqpValue(Object value) {
+  /**
+   * @throws TooDeepException past {@link #MAX_NESTING} levels of tables and arrays
+   */
+  static Object fromAmqpValue(String header, Object value, int depth) {
     return switch (value) {
       case null -> null;
       case LongString s -> s.toString();
       case Map<?, ?> map -> {
+        checkDepth(header, depth);
         Map<String, Object> out = new LinkedHashMap<>();
-        map.forEach((k, v) -> out.put(String.valueOf(k), fromAmqpValue(v)));
+        map.forEach((k, v) -> out.put(String.valueOf(k), fromAmqpValue(header, v, depth + 1)));
         yield out;
       }
       case List<?> list -> {
+        checkDepth(header, depth);
         List<Object> out = new ArrayList<>(list.size());
-        list.forEach(v -> out.add(fromAmqpValue(v)));
+        list.forEach(v -> out.add(fromAmqpValue(header, v, depth + 1)));
         yield out;
       }
       default -> value;
     };
+  }
+
+  private static void checkDepth(String header, int depth) {
+    if (depth > MAX_NESTING) {
+      throw new TooDeepException(header);
+    }
   }
 
   static Map<String, Object> toAmqp(Map<String, Object> headers) {

@@ -3,6 +3,7 @@ package dev.chervil.broker.redis;
 import dev.chervil.broker.DeliveryHandler;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.TransportException;
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -35,7 +36,10 @@ final class FanoutConsumer implements Subscription {
     this.topic = topic;
     this.handler = handler;
     this.connect = connect;
-    this.thread = Thread.ofPlatform().name("chervil-redis-fanout-" + queue).unstarted(this::run);
+    this.thread =
+        Thread.ofPlatform()
+            .name("chervil-redis-fanout-" + queue)
+            .unstarted(Watchdog.restarting(() -> cancelled, this::run));
   }
 
   void start() {

@@ -1,5 +1,6 @@
 package dev.chervil.broker.redis;
 
+import dev.chervil.threads.Watchdog;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -38,8 +39,16 @@ final class LedgerHousekeeper implements AutoCloseable {
   void start() {
     long refresh = options.refreshInterval().toMillis();
     long restore = options.restoreInterval().toMillis();
-    thread.scheduleWithFixedDelay(this::refreshHeld, refresh, refresh, TimeUnit.MILLISECONDS);
-    thread.scheduleWithFixedDelay(this::restoreVisible, 0, restore, TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(
+        Watchdog.guarded("ledger-refresh", this::refreshHeld),
+        refresh,
+        refresh,
+        TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(
+        Watchdog.guarded("ledger-restore", this::restoreVisible),
+        0,
+        restore,
+        TimeUnit.MILLISECONDS);
   }
 
   /** Keeps {@code consumer}'s deliveries fresh from now on. */

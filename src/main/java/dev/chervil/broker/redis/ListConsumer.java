@@ -3,6 +3,7 @@ package dev.chervil.broker.redis;
 import dev.chervil.broker.DeliveryHandler;
 import dev.chervil.broker.Subscription;
 import dev.chervil.broker.TransportException;
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,7 +77,10 @@ final class ListConsumer implements Subscription, RedisDelivery.Settler {
     this.pool = pool;
     this.connect = connect;
     this.ledger = ledger;
-    this.thread = Thread.ofPlatform().name("chervil-redis-consume-" + queue).unstarted(this::run);
+    this.thread =
+        Thread.ofPlatform()
+            .name("chervil-redis-consume-" + queue)
+            .unstarted(Watchdog.restarting(this::isCancelled, this::run));
   }
 
   void start() {

@@ -3,6 +3,7 @@ package dev.chervil.pool.process;
 import dev.chervil.census.CensusKeeper;
 import dev.chervil.os.ProcFs;
 import dev.chervil.os.Subreaper;
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,6 +36,7 @@ final class Housekeeper implements AutoCloseable {
   private final Object sweeping = new Object(); // the thread's sweeps, and close()'s last ones
   private final CensusKeeper census;
   private Thread thread;
+  private volatile boolean closing;
 
   Housekeeper(CensusKeeper census) {
     this.census = census;
@@ -42,7 +44,11 @@ final class Housekeeper implements AutoCloseable {
 
   synchronized void start() {
     if (thread == null) {
-      thread = Thread.ofVirtual().name("chervil-processes-housekeeper").start(this::loop);
+      closing = false;
+      thread =
+          Thread.ofVirtual()
+              .name("chervil-processes-housekeeper")
+              .start(Watchdog.restarting(() -> closing, this::loop));
     }
   }
 
@@ -88,6 +94,7 @@ final class Housekeeper implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (thread != null) {
+      closing = true;
       thread.interrupt();
       try {
         thread.join(Duration.ofSeconds(5));

@@ -14,6 +14,7 @@ import dev.chervil.pool.JobQueue.Job;
 import dev.chervil.pool.PoolSpec;
 import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskRequest;
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -147,7 +148,7 @@ public final class ProcessPool implements ExecutionPool {
           Thread.ofPlatform()
               .name("chervil-processes-spare")
               .daemon(true)
-              .start(this::keepSpareReady);
+              .start(Watchdog.restarting(jobs::isClosed, this::keepSpareReady));
       refillSpare();
     }
     log.info(
@@ -353,7 +354,10 @@ public final class ProcessPool implements ExecutionPool {
 
     Slot(int index) {
       this.thread =
-          Thread.ofPlatform().name("chervil-processes-" + index).daemon(true).unstarted(this);
+          Thread.ofPlatform()
+              .name("chervil-processes-" + index)
+              .daemon(true)
+              .unstarted(Watchdog.restarting(jobs::isClosed, this));
     }
 
     @Override
@@ -383,7 +387,14 @@ public final class ProcessPool implements ExecutionPool {
             refillSpare();
           }
         } else {
-          job.result().complete(execute(job.request()));
+          Outcome outcome;
+          try {
+            outcome = execute(job.request());
+          } catch (RuntimeException | Error e) { // settled here; the watchdog restarts the loop
+            job.result().complete(new Outcome.Lost("slot failed running its task: " + e));
+            throw e;
+          }
+          job.result().complete(outcome);
           afterTask();
         }
       }

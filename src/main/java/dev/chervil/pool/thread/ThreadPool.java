@@ -11,6 +11,7 @@ import dev.chervil.task.Outcome;
 import dev.chervil.task.TaskContext;
 import dev.chervil.task.TaskRequest;
 import dev.chervil.task.TaskRunner;
+import dev.chervil.threads.Watchdog;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -186,7 +187,9 @@ public final class ThreadPool implements ExecutionPool {
     String name = "chervil-" + kind + "-" + threadIds.incrementAndGet();
     Thread.Builder builder =
         virtual ? Thread.ofVirtual().name(name) : Thread.ofPlatform().name(name).daemon(true);
-    slot.thread = builder.unstarted(slot);
+    slot.thread =
+        builder.unstarted(
+            Watchdog.restarting(() -> jobs.isClosed() || slot.abandonedByLimit, slot));
     slots.add(slot);
     slot.thread.start();
   }
@@ -226,16 +229,18 @@ public final class ThreadPool implements ExecutionPool {
       TaskRequest request = job.request();
       TaskContext ctx = new TaskContext(request);
       context = ctx;
-      Deadline soft =
-          request.limits().soft() == null
-              ? null
-              : limits.schedule(
-                  request.limits().soft(), () -> ctx.cancel("soft time limit exceeded"));
-      Deadline hard =
-          request.limits().hard() == null
-              ? null
-              : limits.schedule(request.limits().hard(), () -> abandon(job));
-      try {
+      Deadline soft = null;
+      Deadline hard = null;
+      try { // scheduling too: a job this slot took is settled whatever throws
+        soft =
+            request.limits().soft() == null
+                ? null
+                : limits.schedule(
+                    request.limits().soft(), () -> ctx.cancel("soft time limit exceeded"));
+        hard =
+            request.limits().hard() == null
+                ? null
+                : limits.schedule(request.limits().hard(), () -> abandon(job));
         settle(job, runner.run(ctx));
       } catch (Throwable t) { // TaskRunner catches task errors; this is a pool bug or an Error
         settle(job, new Outcome.Lost("thread died running task " + request.id() + ": " + t));

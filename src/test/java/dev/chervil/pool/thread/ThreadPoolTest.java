@@ -17,6 +17,7 @@ import dev.chervil.task.TaskRegistry;
 import dev.chervil.task.TaskRequest;
 import dev.chervil.task.TaskRunner;
 import dev.chervil.testing.CensusAssertions;
+import dev.chervil.testing.LoggedProblems;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,47 @@ class ThreadPoolTest {
   void closePool() {
     gate.countDown();
     pool.close();
+  }
+
+  @Test
+  void slotsWhoseLoopDiesAreRestartedTheirJobSettledAndThePoolKeepsItsSize() throws Exception {
+    List<CompletableFuture<Outcome>> poisoned = new ArrayList<>();
+    try (LoggedProblems problems = LoggedProblems.watch()) {
+      for (int i = 0; i < SIZE; i++) {
+        // An Error escaping the admission check ends the slot's loop: one per slot.
+        poisoned.add(
+            pool.submit(
+                request("chervil.debug.noop", List.of(), null, null),
+                () -> {
+                  throw new AssertionError("admission bug");
+                }));
+      }
+      for (CompletableFuture<Outcome> f : poisoned) {
+        assertInstanceOf(Outcome.Lost.class, f.get(10, SECONDS), "settled, not left hanging");
+      }
+      await()
+          .atMost(10, SECONDS)
+          .until(
+              () ->
+                  problems.lines().stream()
+                          .filter(
+                              l ->
+                                  l.contains("event=thread-loop-failed")
+                                      && l.contains("thread=chervil-threads-"))
+                          .count()
+                      == SIZE);
+    }
+    // Every slot is back: SIZE tasks run at once.
+    List<CompletableFuture<Outcome>> held = new ArrayList<>();
+    for (int i = 0; i < SIZE; i++) {
+      held.add(pool.submit(request("test.wait_gate", List.of(), null, null)));
+    }
+    await().atMost(10, SECONDS).until(() -> runningThreads() == SIZE);
+    gate.countDown();
+    for (CompletableFuture<Outcome> f : held) {
+      assertEquals(new Outcome.Ok("through"), f.get(5, SECONDS));
+    }
+    assertBackAtBaseline();
   }
 
   @Test
