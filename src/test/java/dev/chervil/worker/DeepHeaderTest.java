@@ -16,7 +16,6 @@ import dev.chervil.testing.LoggedProblems;
 import dev.chervil.testing.OwnRabbitMq;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -86,30 +85,29 @@ class DeepHeaderTest {
   }
 
   @Test
-  void twentyThousandDeepHeadersAreRejectedTheConnectionStaysUpAndTheNextTaskRuns()
+  void aTwentyThousandDeepHeaderIsRejectedTheConnectionStaysUpAndTheNextTaskRuns()
       throws Exception {
-    String arrays = "deep-arrays-" + UUID.randomUUID();
+    // One message: a table, the shape of AMQP headers. Nested arrays recurse through the same
+    // reader (ValueReader.readFieldValue) on the same thread, and each such message costs tens of
+    // seconds of quadratic parsing, so a second one would only lengthen the suite.
     String tables = "deep-tables-" + UUID.randomUUID();
-    publishRaw(arrays, nestedArray(DEPTH));
     publishRaw(tables, nestedTable(DEPTH));
     client.task("test.record").args("after", 0).queue(queue).ignoreResult(true).send();
 
     // amqp-client's parse of such a header is quadratic in its depth (each level reads through
     // every enclosing TruncatedInputStream): seconds to tens of seconds on a busy machine.
     await().atMost(PARSE_WAIT).until(() -> tasks.runStarts.containsKey("after"));
-    for (String id : List.of(arrays, tables)) {
-      assertTrue(
-          problems.lines().stream()
-              .anyMatch(
-                  l ->
-                      l.contains("event=message-rejected")
-                          && l.contains("taskId=" + id)
-                          && l.contains("nested deeper than 1000 levels")),
-          () -> id + " rejected with its id and the reason: " + problems.lines());
-    }
+    assertTrue(
+        problems.lines().stream()
+            .anyMatch(
+                l ->
+                    l.contains("event=message-rejected")
+                        && l.contains("taskId=" + tables)
+                        && l.contains("nested deeper than 1000 levels")),
+        () -> tables + " rejected with its id and the reason: " + problems.lines());
     // Rejected without requeue: not waiting, not held, never run; and no reconnect loop.
     await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> queueStats().equals("0\t0"));
-    assertTrue(!tasks.runStarts.containsKey(arrays) && !tasks.runStarts.containsKey(tables));
+    assertTrue(!tasks.runStarts.containsKey(tables));
     assertEquals(
         List.of(),
         problems.lines().stream()
@@ -163,14 +161,6 @@ class DeepHeaderTest {
             256L << 20)
         .start();
     sent.get();
-  }
-
-  private static Object nestedArray(int depth) {
-    Object v = new ArrayList<>();
-    for (int i = 1; i < depth; i++) {
-      v = List.of(v);
-    }
-    return v;
   }
 
   private static Object nestedTable(int depth) {
