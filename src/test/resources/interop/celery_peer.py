@@ -5,7 +5,8 @@ As a script (``python3 celery_peer.py <scenario>``) it is a Celery client that s
 worker and prints one JSON line with what it saw; the Java test asserts on that line.
 
 Environment: PEER_BROKER (amqp:// or redis:// URL), PEER_VISIBILITY_TIMEOUT (seconds, Redis only), PEER_BACKEND (rpc:// or redis://...), PEER_QUEUE (the queue
-the other side consumes).
+the other side consumes), PEER_QUEUE_TYPE (quorum: PEER_QUEUE is declared
+``Queue(name, queue_arguments={'x-queue-type': 'quorum'})``).
 """
 import datetime
 import json
@@ -15,6 +16,7 @@ import time
 
 from celery import Celery, chain, chord, group
 from celery.result import AsyncResult
+from kombu import Exchange, Queue
 
 QUEUE = os.environ.get("PEER_QUEUE", "celery")
 
@@ -28,6 +30,17 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     worker_hijack_root_logger=False,
 )
+QUEUE_TYPE = os.environ.get("PEER_QUEUE_TYPE")
+if QUEUE_TYPE:
+    # Declared by the client on its first send and by the worker, as a Python app does it.
+    app.conf.task_queues = [Queue(QUEUE, Exchange(QUEUE), routing_key=QUEUE,
+                                  queue_arguments={"x-queue-type": QUEUE_TYPE})]
+if QUEUE_TYPE == "quorum":
+    # Celery 5.5's worker_detect_quorum_queues, backported: 5.2 sets QoS with global=True on
+    # RabbitMQ >= 3.3 (worker/consumer/tasks.py, the only reader of this property), which a quorum
+    # queue refuses (540 NOT_IMPLEMENTED, the connection closes). 5.5 uses per-consumer QoS there.
+    import kombu.connection
+    kombu.connection.Connection.qos_semantics_matches_spec = property(lambda self: True)
 if os.environ.get("PEER_VISIBILITY_TIMEOUT"):
     # kombu's Redis transport option; every worker on one Redis must use the same value.
     app.conf.broker_transport_options = {

@@ -30,6 +30,7 @@ public final class ChervilClient implements AutoCloseable {
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private volatile boolean started;
   private volatile String deadLetterExchange;
+  private volatile java.util.Map<String, Object> queueArguments = java.util.Map.of();
   private volatile dev.chervil.events.EventDispatcher sentEvents; // null: no task-sent events
   private dev.chervil.control.Mailbox mailbox; // guarded by this; created on first use
 
@@ -45,6 +46,16 @@ public final class ChervilClient implements AutoCloseable {
    */
   public ChervilClient withDeadLetterExchange(String exchange) {
     this.deadLetterExchange = exchange;
+    return this;
+  }
+
+  /**
+   * Declares queues with these broker arguments (e.g. {@code QueueArguments.of("quorum", null,
+   * null)}), as the worker does with the same {@code WorkerConfig.queueArguments}: a queue declared
+   * with other arguments is used as it is, with an {@code event=queue-declare-mismatch} WARN.
+   */
+  public ChervilClient withQueueArguments(java.util.Map<String, Object> arguments) {
+    this.queueArguments = java.util.Map.copyOf(arguments);
     return this;
   }
 
@@ -158,7 +169,8 @@ public final class ChervilClient implements AutoCloseable {
           "client not started: call start() before sending " + message.task());
     }
     if (declared.add(queue)) {
-      transport.declareQueue(new QueueSpec(queue, true, deadLetterExchange));
+      transport.declareQueue(
+          new QueueSpec(queue, true, deadLetterExchange).withArguments(queueArguments));
     }
     java.time.OffsetDateTime eta = message.headers().eta();
     java.time.Duration delay =

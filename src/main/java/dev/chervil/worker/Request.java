@@ -299,7 +299,7 @@ final class Request {
       env.stats().requeued.increment();
       log.warn(
           "event=task-requeued task={} name={} reason=\"{}\"", id(), message.task(), lost.reason());
-      reject(true);
+      requeue(lost.reason());
       env.remote().events().rejected(id(), true);
       env.settled();
     } else {
@@ -362,7 +362,7 @@ final class Request {
     if (acksLate) {
       env.stats().requeued.increment();
       log.error("event=task-requeued task={} name={} reason=\"{}\"", id(), message.task(), reason);
-      reject(true); // the broker delivers the original again: it retries then
+      requeue(reason); // the broker delivers the original again: it retries then
       env.settled();
     } else {
       fail(TaskError.celery("RetryError", reason), "retry-failed");
@@ -389,7 +389,7 @@ final class Request {
                   id(),
                   message.task(),
                   rootCause(e));
-              reject(true);
+              requeue("result not stored: " + rootCause(e));
             }
           } finally {
             env.settled();
@@ -401,6 +401,27 @@ final class Request {
     if (settled.compareAndSet(false, true)) {
       delivery.ack();
     }
+  }
+
+  /**
+   * Back to the broker to be delivered again; on a quorum queue, unless this return passes its
+   * delivery limit, which the log then says, as the broker dead-letters it without a word.
+   */
+  private void requeue(String reason) {
+    if (DeliveryLimit.passedByRequeue(delivery, env.config())) {
+      String dlx = env.config().deadLetterExchange();
+      log.warn(
+          "event=task-dead-lettered task={} name={} queue={} x-delivery-count={}"
+              + " x-delivery-limit={} deadLetterExchange={} reason=\"{}\"",
+          id(),
+          message.task(),
+          delivery.queue(),
+          DeliveryLimit.count(delivery),
+          DeliveryLimit.of(env.config()),
+          dlx != null ? dlx : "none (dropped, unless a policy sets one)",
+          reason);
+    }
+    reject(true);
   }
 
   private void reject(boolean requeue) {

@@ -50,6 +50,22 @@ public final class RabbitMqAdmin implements AutoCloseable {
     return closed;
   }
 
+  /**
+   * The type RabbitMQ gives queue {@code name} ({@code classic}, {@code quorum}, {@code stream}),
+   * read with {@code rabbitmqctl list_queues name type}, which changes nothing on the broker.
+   *
+   * @throws AssertionError if there is no such queue
+   */
+  public static String queueType(String name) throws Exception {
+    for (String line : rabbitmqctl("-q", "list_queues", "name", "type")) {
+      String[] cols = line.split("\t");
+      if (cols.length == 2 && cols[0].equals(name)) {
+        return cols[1];
+      }
+    }
+    throw new AssertionError("no queue " + name + " on the broker");
+  }
+
   private static List<String> rabbitmqctl(String... args) throws Exception {
     String[] cmd = new String[args.length + 1];
     cmd[0] = "rabbitmqctl";
