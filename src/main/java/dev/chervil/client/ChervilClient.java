@@ -30,6 +30,7 @@ public final class ChervilClient implements AutoCloseable {
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private volatile boolean started;
   private volatile String deadLetterExchange;
+  private volatile Map<String, Object> queueArguments = Map.of();
   private volatile dev.chervil.events.EventDispatcher sentEvents; // null: no task-sent events
   private dev.chervil.control.Mailbox mailbox; // guarded by this; created on first use
 
@@ -45,6 +46,18 @@ public final class ChervilClient implements AutoCloseable {
    */
   public ChervilClient withDeadLetterExchange(String exchange) {
     this.deadLetterExchange = exchange;
+    return this;
+  }
+
+  /**
+   * Declares queues with these broker arguments ({@code x-max-priority}, {@code x-queue-type}; see
+   * {@code QueueArguments}), as the worker does with its {@code queueArguments}: on a queue a
+   * Python app declared with Celery's priority recipe, the same {@code x-max-priority} it has. A
+   * queue that exists with other arguments is still used as it is, with a warning naming the
+   * argument.
+   */
+  public ChervilClient withQueueArguments(Map<String, Object> arguments) {
+    this.queueArguments = Map.copyOf(arguments);
     return this;
   }
 
@@ -158,7 +171,8 @@ public final class ChervilClient implements AutoCloseable {
           "client not started: call start() before sending " + message.task());
     }
     if (declared.add(queue)) {
-      transport.declareQueue(new QueueSpec(queue, true, deadLetterExchange));
+      transport.declareQueue(
+          new QueueSpec(queue, true, deadLetterExchange).withArguments(queueArguments));
     }
     java.time.OffsetDateTime eta = message.headers().eta();
     java.time.Duration delay =
