@@ -357,6 +357,15 @@ def priority_backlog():
             "run": [i for _, i in started]}
 
 
+def chain_priority():
+    """A chain whose second step, for a Python worker on PEER_PYTHON_QUEUE, has priority 7: the
+    Java worker that ran the first step sends it on, and the Python worker reports what arrived."""
+    return get(chain(app.signature("proj.tasks.add", (1, 1), queue=QUEUE),
+                     app.signature("proj.tasks.delivery", immutable=True,
+                                   queue=os.environ["PEER_PYTHON_QUEUE"], priority=7))
+               .apply_async())
+
+
 def big_string():
     value = "x" * 21_000_000
     return get(send("proj.tasks.echo", (value,)), 60) == value
@@ -377,6 +386,7 @@ SCENARIOS.update({
     "big_string": big_string,
     "declare_queue": declare_queue,
     "priority_backlog": priority_backlog,
+    "chain_priority": chain_priority,
 })
 
 

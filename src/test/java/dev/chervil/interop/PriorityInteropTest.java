@@ -121,6 +121,42 @@ class PriorityInteropTest {
   }
 
   /**
+   * A Python chain whose next step has {@code priority=7} and goes to a Python worker's priority
+   * queue: the Java worker that ran the first step sends the next one with that priority, and
+   * declares the Python queue with its own {@code --max-priority}, as Celery's {@code
+   * task_queue_max_priority} applies to every queue it declares, so no mismatch.
+   */
+  @Test
+  void aChainStepsPriorityIsSentOnByTheJavaWorker() throws Exception {
+    String javaQueue = "interop.priority.chain.java." + UUID.randomUUID();
+    String pythonQueue = "interop.priority.chain.python." + UUID.randomUUID();
+    Process pythonWorker = priorityPeer(pythonQueue).startWorker(pythonQueue);
+    Worker worker = null;
+    try (LoggedProblems problems = LoggedProblems.watch()) {
+      priorityPeer(pythonQueue).run("declare_queue", WAIT);
+      worker = startWorker(PoolKind.THREADS, javaQueue, MAX_PRIORITY_10);
+
+      JsonNode seen =
+          priorityPeer(javaQueue)
+              .with("PEER_PYTHON_QUEUE", pythonQueue)
+              .run("chain_priority", WAIT)
+              .path("result");
+
+      assertEquals(7, seen.path("priority").asInt(-1), seen.toString());
+      assertEquals(pythonQueue, seen.path("routing_key").asText(), seen.toString());
+      assertTrue(
+          problems.lines().stream().noneMatch(l -> l.contains("queue-declare-mismatch")),
+          () -> "the worker declared Python's queue as Python did: " + problems.lines());
+    } finally {
+      if (worker != null) {
+        worker.close();
+      }
+      CeleryPeer.kill(pythonWorker);
+      RabbitMqAdmin.deleteQueuesAndExchanges(javaQueue, pythonQueue);
+    }
+  }
+
+  /**
    * The issue's failure: {@code chervil worker} exited with PRECONDITION_FAILED on a queue Python
    * declared with {@code x-max-priority}. A worker configured with another maximum starts, says
    * which argument differs and how to fix it, and consumes Python's queue as it is.
