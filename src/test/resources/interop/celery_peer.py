@@ -6,7 +6,9 @@ worker and prints one JSON line with what it saw; the Java test asserts on that 
 
 Environment: PEER_BROKER (amqp:// or redis:// URL), PEER_VISIBILITY_TIMEOUT (seconds, Redis only), PEER_BACKEND (rpc:// or redis://...), PEER_QUEUE (the queue
 the other side consumes), PEER_QUEUE_TYPE (quorum: PEER_QUEUE is declared
-``Queue(name, queue_arguments={'x-queue-type': 'quorum'})``).
+``Queue(name, queue_arguments={'x-queue-type': 'quorum'})``), PEER_MAX_PRIORITY (declare
+PEER_QUEUE as Celery's RabbitMQ priority recipe does: task_queues with
+queue_arguments={'x-max-priority': N}).
 """
 import datetime
 import json
@@ -45,6 +47,10 @@ if os.environ.get("PEER_VISIBILITY_TIMEOUT"):
     # kombu's Redis transport option; every worker on one Redis must use the same value.
     app.conf.broker_transport_options = {
         "visibility_timeout": float(os.environ["PEER_VISIBILITY_TIMEOUT"])}
+if os.environ.get("PEER_MAX_PRIORITY"):
+    # Celery's "RabbitMQ Message Priorities" recipe, as the docs give it.
+    app.conf.task_queues = [Queue(QUEUE, Exchange(QUEUE), routing_key=QUEUE, queue_arguments={
+        "x-max-priority": int(os.environ["PEER_MAX_PRIORITY"])})]
 
 
 # ---- tasks a Python worker serves (Java -> Python) ----
@@ -91,6 +97,13 @@ def flaky(self, failures):
     if self.request.retries < failures:
         raise self.retry(countdown=0.2)
     return "ok after %d retries" % self.request.retries
+
+
+@app.task(name="proj.tasks.delivery", bind=True)
+def delivery(self):
+    """The delivery as this Python worker received it: priority is the AMQP property."""
+    info = self.request.delivery_info or {}
+    return {"priority": info.get("priority"), "routing_key": info.get("routing_key")}
 
 
 @app.task(name="proj.tasks.whoami", bind=True)
@@ -324,6 +337,48 @@ def bounds():
     return out
 
 
+def declare_queue():
+    """Declares PEER_QUEUE as this app's task_queues say, before any worker consumes it."""
+    with app.connection_for_write() as conn:
+        app.amqp.queues[QUEUE](conn.default_channel).declare()
+    return QUEUE
+
+
+# Sent while the worker's one slot is busy: the order is all the broker's (x-max-priority).
+BACKLOG_PRIORITIES = [1, 4, 9, 0, 6, 9, 2, 8, 3, 7, 5, 1]
+
+
+def priority_backlog():
+    """A backlog of mixed priorities, sent once a 2 s task holds the worker's only slot.
+
+    The blocker is acked as it starts (STARTED is stored after the ack), so the worker's prefetch
+    window of one is free and takes the first backlog message as it arrives; the rest wait in
+    the queue. Each backlog task returns when it started (epoch microseconds), which gives the
+    run order.
+    """
+    blocker = send("proj.java.sleep", (2.0,))
+    deadline = time.monotonic() + 30
+    while blocker.state == "PENDING":
+        if time.monotonic() > deadline:
+            raise TimeoutError("blocker never STARTED (is task_track_started on?)")
+        time.sleep(0.02)
+    blocker_state = blocker.state
+    sent = [send("chervil.debug.now", priority=p) for p in BACKLOG_PRIORITIES]
+    get(blocker)
+    started = sorted((get(r), i) for i, r in enumerate(sent))
+    return {"priorities": BACKLOG_PRIORITIES, "blocker_state": blocker_state,
+            "run": [i for _, i in started]}
+
+
+def chain_priority():
+    """A chain whose second step, for a Python worker on PEER_PYTHON_QUEUE, has priority 7: the
+    Java worker that ran the first step sends it on, and the Python worker reports what arrived."""
+    return get(chain(app.signature("proj.tasks.add", (1, 1), queue=QUEUE),
+                     app.signature("proj.tasks.delivery", immutable=True,
+                                   queue=os.environ["PEER_PYTHON_QUEUE"], priority=7))
+               .apply_async())
+
+
 def big_string():
     value = "x" * 21_000_000
     return get(send("proj.tasks.echo", (value,)), 60) == value
@@ -342,6 +397,9 @@ SCENARIOS.update({
     "protocol1": protocol1,
     "bounds": bounds,
     "big_string": big_string,
+    "declare_queue": declare_queue,
+    "priority_backlog": priority_backlog,
+    "chain_priority": chain_priority,
 })
 
 

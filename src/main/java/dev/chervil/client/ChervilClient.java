@@ -30,7 +30,7 @@ public final class ChervilClient implements AutoCloseable {
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
   private volatile boolean started;
   private volatile String deadLetterExchange;
-  private volatile java.util.Map<String, Object> queueArguments = java.util.Map.of();
+  private volatile Map<String, Object> queueArguments = Map.of();
   private volatile dev.chervil.events.EventDispatcher sentEvents; // null: no task-sent events
   private dev.chervil.control.Mailbox mailbox; // guarded by this; created on first use
 
@@ -50,12 +50,14 @@ public final class ChervilClient implements AutoCloseable {
   }
 
   /**
-   * Declares queues with these broker arguments (e.g. {@code QueueArguments.of("quorum", null,
-   * null)}), as the worker does with the same {@code WorkerConfig.queueArguments}: a queue declared
-   * with other arguments is used as it is, with an {@code event=queue-declare-mismatch} WARN.
+   * Declares queues with these broker arguments ({@code x-max-priority}, {@code x-queue-type}; see
+   * {@code QueueArguments}), as the worker does with its {@code queueArguments}: on a queue a
+   * Python app declared with Celery's priority recipe, the same {@code x-max-priority} it has. A
+   * queue that exists with other arguments is still used as it is, with a warning naming the
+   * argument.
    */
-  public ChervilClient withQueueArguments(java.util.Map<String, Object> arguments) {
-    this.queueArguments = java.util.Map.copyOf(arguments);
+  public ChervilClient withQueueArguments(Map<String, Object> arguments) {
+    this.queueArguments = Map.copyOf(arguments);
     return this;
   }
 

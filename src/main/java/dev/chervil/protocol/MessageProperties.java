@@ -22,6 +22,12 @@ public record MessageProperties(
     return new MessageProperties(JSON, UTF_8, correlationId, replyTo, 2, null, null);
   }
 
+  /** The AMQP priority (Celery's {@code priority=}); null sends none. */
+  public MessageProperties withPriority(Integer p) {
+    return new MessageProperties(
+        contentType, contentEncoding, correlationId, replyTo, deliveryMode, p, expiration);
+  }
+
   public MessageProperties withExpiration(String expirationMillis) {
     return new MessageProperties(
         contentType,

@@ -55,15 +55,30 @@ final class Canvas {
   private final Transport transport;
   private final ResultBackend backend;
   private final Predicate<String> newStyleErrback;
+  private final Map<String, Object> queueArguments;
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
 
   /**
    * @param newStyleErrback whether a task name is one this worker calls new-style
    */
   Canvas(Transport transport, ResultBackend backend, Predicate<String> newStyleErrback) {
+    this(transport, backend, newStyleErrback, Map.of());
+  }
+
+  /**
+   * @param queueArguments what every queue a next step goes to is declared with (the worker's own,
+   *     as Celery's {@code task_queue_max_priority} applies to every queue it declares), so a
+   *     priority queue a Python app declared is met without a declare mismatch
+   */
+  Canvas(
+      Transport transport,
+      ResultBackend backend,
+      Predicate<String> newStyleErrback,
+      Map<String, Object> queueArguments) {
     this.transport = transport;
     this.backend = backend;
     this.newStyleErrback = newStyleErrback;
+    this.queueArguments = Map.copyOf(queueArguments);
   }
 
   /**
@@ -287,7 +302,7 @@ final class Canvas {
         message(parent, sig, args, chainRest, chord instanceof Map<?, ?> ? castMap(chord) : null);
     String queue = sig.option("queue") != null ? sig.option("queue") : DEFAULT_QUEUE;
     if (declared.add(queue)) {
-      transport.declareQueue(QueueSpec.durable(queue));
+      transport.declareQueue(QueueSpec.durable(queue).withArguments(queueArguments));
     }
     transport.publish("", queue, CeleryJsonCodec.encode(next));
     log.info(
@@ -322,8 +337,14 @@ final class Canvas {
             .kwargsrepr(String.valueOf(sig.kwargs()))
             .build();
     Embed embed = new Embed(sig.linked("link"), sig.linked("link_error"), chainRest, chord);
+    // Celery sends a signature's priority option as the message's priority (chain steps, links).
+    Integer priority = sig.options().get("priority") instanceof Number n ? n.intValue() : null;
     return new TaskMessage(
-        headers, args, sig.kwargs(), embed, MessageProperties.json(id, sig.option("reply_to")));
+        headers,
+        args,
+        sig.kwargs(),
+        embed,
+        MessageProperties.json(id, sig.option("reply_to")).withPriority(priority));
   }
 
   private static Double number(Signature sig, String key) {

@@ -67,7 +67,8 @@ final class Settlement implements AutoCloseable {
     executor.prestartAllCoreThreads(); // started with the worker, so they are in every baseline
     // Retried stores run here too: one thread talks to the backend (one pooled connection).
     this.results = new ResultWriter(backend, retry, executor, config.resultExtended());
-    this.canvas = new Canvas(transport, backend, Canvas.newStyleErrbacks(registry));
+    this.canvas =
+        new Canvas(transport, backend, Canvas.newStyleErrbacks(registry), config.queueArguments());
     this.chords = new ChordJoin(backend, results, canvas);
     this.builtins = new PublishingBuiltins(canvas);
   }

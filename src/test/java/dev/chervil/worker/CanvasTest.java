@@ -2,6 +2,7 @@ package dev.chervil.worker;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.chervil.backend.ResultBackend;
 import dev.chervil.backend.ResultMeta;
@@ -179,6 +180,24 @@ class CanvasTest {
     assertEquals(List.of("chord-g:2"), chordsPrepared);
     assertEquals("body", sentAs("h2").embed().chord().get("task"));
     assertEquals("chord-g", sentAs("h2").headers().group());
+  }
+
+  /** Celery's {@code sig.set(priority=n)}: the step is sent with AMQP priority n. */
+  @Test
+  void aStepsPriorityOptionIsTheMessagesPriority() {
+    canvas.onSuccess(
+        parent(
+            new Embed(
+                List.of(sig("linked", List.of(), false, Map.of("priority", 7))),
+                null,
+                List.of(sig("next", List.of(), false, Map.of("priority", 3))),
+                null)),
+        1);
+    assertEquals(7, sentAs("linked").properties().priority());
+    assertEquals(3, sentAs("next").properties().priority());
+    canvas.onSuccess(
+        parent(new Embed(List.of(sig("plain", List.of(), false, Map.of())), null, null, null)), 1);
+    assertNull(sentAs("plain").properties().priority(), "none set, none sent");
   }
 
   @Test
