@@ -40,6 +40,10 @@ public final class EventDispatcher implements AutoCloseable {
   private final AtomicBoolean taskEvents;
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean declared;
+  // The sender's newest publish: close() waits for its confirm, so worker-offline is not failed by
+  // the transport closing right after (one channel confirms in order).
+  private volatile java.util.concurrent.CompletableFuture<?> lastPublish =
+      java.util.concurrent.CompletableFuture.completedFuture(null);
   static final int BACKLOG = 10_000;
   private final java.util.concurrent.ThreadPoolExecutor sender =
       new java.util.concurrent.ThreadPoolExecutor(
@@ -106,30 +110,39 @@ public final class EventDispatcher implements AutoCloseable {
   private void publish(String type, Map<String, Object> event) {
     try {
       declareOnce();
-      transport
-          .publishAsync(
+      var published =
+          transport.publishAsync(
               EXCHANGE.name(),
               type.replace('-', '.'),
-              JsonMessages.transientJson(Map.of("hostname", hostname), event))
-          .whenComplete(
-              (ok, error) -> {
-                if (error != null) {
-                  lost(type, error);
-                }
-              });
+              JsonMessages.transientJson(Map.of("hostname", hostname), event));
+      lastPublish = published;
+      published.whenComplete(
+          (ok, error) -> {
+            if (error != null) {
+              lost(type, error);
+            }
+          });
     } catch (RuntimeException e) {
       lost(type, e);
     }
   }
 
-  /** Sends what is queued (up to 2 s), then stops the sender thread; idempotent. */
+  /**
+   * Sends what is queued and waits for the broker to confirm it (up to 2 s in all), then stops the
+   * sender thread; idempotent.
+   */
   @Override
   public void close() {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
     sender.shutdown();
     try {
       if (!sender.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS)) {
         sender.shutdownNow();
       }
+      lastPublish.get(
+          Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      // already counted and logged as lost by its own completion
     } catch (InterruptedException e) {
       sender.shutdownNow();
       Thread.currentThread().interrupt();
