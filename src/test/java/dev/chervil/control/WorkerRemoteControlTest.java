@@ -13,8 +13,8 @@ import dev.chervil.events.EventReceiver;
 import dev.chervil.interop.InteropTasks;
 import dev.chervil.pool.PoolKind;
 import dev.chervil.pool.PoolSpec;
-import dev.chervil.task.TaskDefinition;
 import dev.chervil.task.TaskRegistry;
+import dev.chervil.testing.HoldTask;
 import dev.chervil.worker.Worker;
 import dev.chervil.worker.WorkerConfig;
 import java.nio.file.Path;
@@ -24,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,8 +37,7 @@ class WorkerRemoteControlTest {
   static final Duration STEADY = Duration.ofMillis(300);
 
   // test.hold: counts itself inside and waits for the gate (the worker runs it on its own threads).
-  private static final AtomicInteger inside = new AtomicInteger();
-  private static volatile CountDownLatch gate = new CountDownLatch(1);
+  private static final HoldTask hold = new HoldTask();
 
   private static Worker worker(String broker, String node, String queue, NodeOptions options) {
     return worker(broker, node, queue, options, PoolSpec.of(PoolKind.THREADS, 2));
@@ -52,21 +49,7 @@ class WorkerRemoteControlTest {
         broker,
         "rpc://",
         pool,
-        new TaskRegistry()
-            .register(new InteropTasks())
-            .register(
-                TaskDefinition.named("test.hold")
-                    .handler(
-                        (ctx, a) -> {
-                          CountDownLatch mine = gate;
-                          inside.incrementAndGet();
-                          try {
-                            mine.await();
-                            return "through";
-                          } finally {
-                            inside.decrementAndGet();
-                          }
-                        })),
+        new TaskRegistry().register(new InteropTasks()).register(hold.definition()),
         WorkerConfig.defaults()
             .withQueues(List.of(queue))
             .withNode(
@@ -140,26 +123,26 @@ class WorkerRemoteControlTest {
         ChervilClient client = client(broker)) {
       w.start();
       var node = client.control().destination(List.of("g@test"));
-      gate = new CountDownLatch(1);
+      hold.close();
       assertEquals(Map.of("ok", "pool will grow"), node.poolGrow(2).get("g@test"));
       assertPool(client, "g@test", 4, 16);
       List<AsyncResult> held = holds(client, "qg", 5);
-      await().atMost(WAIT).until(() -> inside.get() == 4);
-      await().during(STEADY).atMost(WAIT).until(() -> inside.get() == 4);
+      await().atMost(WAIT).until(() -> hold.inside() == 4);
+      await().during(STEADY).atMost(WAIT).until(() -> hold.inside() == 4);
 
       assertEquals(Map.of("ok", "pool will shrink"), node.poolShrink(3).get("g@test"));
       assertPool(client, "g@test", 1, 4);
-      assertEquals(4, inside.get(), "the running tasks run on");
-      gate.countDown();
+      assertEquals(4, hold.inside(), "the running tasks run on");
+      hold.open();
       for (AsyncResult r : held) {
         assertEquals("through", r.get(WAIT));
       }
 
-      gate = new CountDownLatch(1);
+      hold.close();
       List<AsyncResult> after = holds(client, "qg", 2);
-      await().atMost(WAIT).until(() -> inside.get() == 1);
-      await().during(STEADY).atMost(WAIT).until(() -> inside.get() == 1);
-      gate.countDown();
+      await().atMost(WAIT).until(() -> hold.inside() == 1);
+      await().during(STEADY).atMost(WAIT).until(() -> hold.inside() == 1);
+      hold.open();
       for (AsyncResult r : after) {
         assertEquals("through", r.get(WAIT));
       }
@@ -168,7 +151,7 @@ class WorkerRemoteControlTest {
       assertTrue(refused.toString().contains("at least one slot"), refused.toString());
       assertPool(client, "g@test", 1, 4);
     } finally {
-      gate.countDown();
+      hold.open();
     }
   }
 

@@ -10,18 +10,16 @@ import dev.chervil.census.Census;
 import dev.chervil.census.CensusBaseline;
 import dev.chervil.debug.DebugTasks;
 import dev.chervil.task.Outcome;
-import dev.chervil.task.TaskDefinition;
 import dev.chervil.task.TaskRegistry;
 import dev.chervil.task.TaskRequest;
 import dev.chervil.task.TaskRunner;
 import dev.chervil.testing.CensusAssertions;
+import dev.chervil.testing.HoldTask;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,30 +29,14 @@ class ThreadPoolResizeTest {
   private static final int SIZE = 2;
   private static final Duration STEADY = Duration.ofMillis(300);
 
-  private final AtomicInteger inside = new AtomicInteger();
-  private volatile CountDownLatch gate = new CountDownLatch(1);
+  private final HoldTask hold = new HoldTask();
   private TaskRegistry registry;
   private ThreadPool pool;
   private CensusBaseline baseline;
 
   @BeforeEach
   void startPool() throws Exception {
-    registry =
-        new TaskRegistry()
-            .register(new DebugTasks())
-            .register(
-                TaskDefinition.named("test.hold")
-                    .handler(
-                        (ctx, a) -> {
-                          CountDownLatch mine = gate;
-                          inside.incrementAndGet();
-                          try {
-                            mine.await(); // an interrupt would fail the task: none may come
-                            return "through";
-                          } finally {
-                            inside.decrementAndGet();
-                          }
-                        }));
+    registry = new TaskRegistry().register(new DebugTasks()).register(hold.definition());
     pool = new ThreadPool("threads", SIZE, false, new TaskRunner(registry));
     pool.start();
     assertEquals(new Outcome.Ok(null), submit("chervil.debug.noop").get(10, SECONDS));
@@ -63,7 +45,7 @@ class ThreadPoolResizeTest {
 
   @AfterEach
   void closePool() {
-    gate.countDown();
+    hold.open();
     pool.close();
   }
 
@@ -72,24 +54,24 @@ class ThreadPoolResizeTest {
     assertEquals(SIZE + 2, pool.resize(+2));
     assertEquals(SIZE + 2, pool.size());
     List<CompletableFuture<Outcome>> held = submitHolds(SIZE + 4);
-    await().atMost(5, SECONDS).until(() -> inside.get() == SIZE + 2);
-    await().during(STEADY).atMost(5, SECONDS).until(() -> inside.get() == SIZE + 2);
+    await().atMost(5, SECONDS).until(() -> hold.inside() == SIZE + 2);
+    await().during(STEADY).atMost(5, SECONDS).until(() -> hold.inside() == SIZE + 2);
 
     // All four slots are busy: the shrink is answered at once and the tasks run on.
     assertEquals(1, pool.resize(-(SIZE + 1)));
     assertEquals(1, pool.size());
-    await().during(STEADY).atMost(5, SECONDS).until(() -> inside.get() == SIZE + 2);
-    gate.countDown();
+    await().during(STEADY).atMost(5, SECONDS).until(() -> hold.inside() == SIZE + 2);
+    hold.open();
     for (CompletableFuture<Outcome> f : held) {
       assertEquals(new Outcome.Ok("through"), f.get(5, SECONDS), "no task was interrupted");
     }
     await().atMost(5, SECONDS).until(() -> slotThreads() == 1);
 
-    gate = new CountDownLatch(1);
+    hold.close();
     List<CompletableFuture<Outcome>> after = submitHolds(3);
-    await().atMost(5, SECONDS).until(() -> inside.get() == 1);
-    await().during(STEADY).atMost(5, SECONDS).until(() -> inside.get() == 1);
-    gate.countDown();
+    await().atMost(5, SECONDS).until(() -> hold.inside() == 1);
+    await().during(STEADY).atMost(5, SECONDS).until(() -> hold.inside() == 1);
+    hold.open();
     for (CompletableFuture<Outcome> f : after) {
       assertEquals(new Outcome.Ok("through"), f.get(5, SECONDS));
     }
@@ -103,8 +85,8 @@ class ThreadPoolResizeTest {
     assertEquals(SIZE, pool.resize(+1));
     await().atMost(5, SECONDS).until(() -> slotThreads() == SIZE);
     List<CompletableFuture<Outcome>> held = submitHolds(SIZE);
-    await().atMost(5, SECONDS).until(() -> inside.get() == SIZE);
-    gate.countDown();
+    await().atMost(5, SECONDS).until(() -> hold.inside() == SIZE);
+    hold.open();
     for (CompletableFuture<Outcome> f : held) {
       assertEquals(new Outcome.Ok("through"), f.get(5, SECONDS));
     }
