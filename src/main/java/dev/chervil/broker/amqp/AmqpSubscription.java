@@ -58,6 +58,13 @@ final class AmqpSubscription implements Subscription {
   private static final long FIRST_RETRY_MS = 100;
   private static final long MAX_RETRY_MS = 5_000;
 
+  /**
+   * The longest an ack waits for others to share its frame. Celery acks an early-acked task when
+   * the pool reports it started, so its ack trails the start too; a worker killed in this window
+   * runs those tasks again (docs/RELIABILITY.md).
+   */
+  static final long ACK_DELAY_MICROS = 1_000;
+
   /** Consumer tags of subscriptions start with this; the transport keeps amqp-client off them. */
   static final String TAG_PREFIX = "chervil.sub.";
 
@@ -69,7 +76,7 @@ final class AmqpSubscription implements Subscription {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final List<Receiver> active = new ArrayList<>(); // guarded by this
   private final List<Receiver> retired = new ArrayList<>(); // guarded by this
-  private ChannelLink link; // guarded by this
+  private volatile ChannelLink link; // written under this; read by connectionLost without it
   private long generations; // guarded by this
   private boolean cancelled; // guarded by this
   private boolean restoring; // guarded by this
@@ -156,7 +163,11 @@ final class AmqpSubscription implements Subscription {
     return delivery.receiver().link.isStale(delivery.deliveryTag());
   }
 
-  /** Sends the ack/reject unless the channel that carried the delivery is gone. */
+  /**
+   * Settles a delivery unless the channel that carried it is gone. A reject goes now; an ack joins
+   * its channel's {@link AckBatch}, sent once half the prefetch window has gathered or after {@link
+   * #ACK_DELAY_MICROS}, whichever comes first.
+   */
   void settle(AmqpDelivery delivery, boolean ack, boolean requeue) {
     String action = ack ? "ack" : requeue ? "reject-requeue" : "reject";
     Receiver r = delivery.receiver();
@@ -171,12 +182,19 @@ final class AmqpSubscription implements Subscription {
             delivery.taskId());
         return;
       }
-      try {
-        if (ack) {
-          r.link.channel.basicAck(delivery.deliveryTag(), false);
-        } else {
-          r.link.channel.basicReject(delivery.deliveryTag(), requeue);
+      if (ack) {
+        r.link.acks.ack(delivery.deliveryTag());
+        if (r.link.acks.due(ackBatch())) {
+          flushAcks(r.link);
+        } else if (r.link.acks.scheduleFlush()) {
+          ChannelLink l = r.link;
+          onKeeperMicros(() -> flushAcksOf(l), ACK_DELAY_MICROS);
         }
+        return;
+      }
+      r.link.acks.remove(delivery.deliveryTag());
+      try {
+        r.link.channel.basicReject(delivery.deliveryTag(), requeue);
       } catch (IOException | ShutdownSignalException e) {
         log.warn(
             "event=settle-failed action={} queue={} deliveryTag={} taskId={} reason=\"{}\"",
@@ -190,11 +208,31 @@ final class AmqpSubscription implements Subscription {
     }
   }
 
+  /** Acks gathered before a flush: half the window, so the broker always has room to send. */
+  private int ackBatch() {
+    return prefetch == 0 ? 64 : Math.max(1, Math.min(64, prefetch / 2));
+  }
+
+  private synchronized void flushAcksOf(ChannelLink l) {
+    flushAcks(l);
+  }
+
+  /** Sends the acks waiting on {@code l} (caller holds the lock). */
+  private void flushAcks(ChannelLink l) {
+    try {
+      l.acks.flush(l.channel, l::isStale, this::settled);
+    } catch (IOException | ShutdownSignalException e) {
+      // The channel is gone, and with it every tag it handed out: the broker redelivers them.
+      log.warn("event=settle-failed action=ack queue={} reason=\"{}\"", queue, e.toString());
+    }
+  }
+
   /** Rejects (no requeue) a delivery that never became an {@link AmqpDelivery}. */
   private synchronized void rejectUnread(Receiver r, long deliveryTag) {
     if (r.link.isStale(deliveryTag)) {
       return;
     }
+    r.link.acks.remove(deliveryTag);
     try {
       r.link.channel.basicReject(deliveryTag, false);
     } catch (IOException | ShutdownSignalException e) {
@@ -218,6 +256,7 @@ final class AmqpSubscription implements Subscription {
     }
     cancelled = true; // a second basic.cancel of the same tag would be a channel error
     retireActive();
+    flushAcks(link);
     log.info("event=consumer-cancelled queue={}", queue);
   }
 
@@ -232,10 +271,21 @@ final class AmqpSubscription implements Subscription {
         retireActive();
       }
       cancelled = true;
+      flushAcks(link); // what was acked must not come back when the channel closes
       link.closeQuietly();
     }
     log.info("event=consumer-stopped queue={}", queue);
     onClose.accept(this);
+  }
+
+  /**
+   * The transport's connection died (on amqp-client's connection thread, before the transport logs
+   * it): the deliveries it brought are stale from now on. The channel's own shutdown listener says
+   * so too, but amqp-client runs channel listeners on another thread, later, and a buffered
+   * delivery must not start in between.
+   */
+  void connectionLost(ShutdownSignalException cause) {
+    link.markLost(cause);
   }
 
   /** The transport's connection came back (amqp-client re-opened our channel, not our consumer). */
@@ -410,6 +460,14 @@ final class AmqpSubscription implements Subscription {
     active.clear();
   }
 
+  private void onKeeperMicros(Runnable task, long delayMicros) {
+    try {
+      keeper.schedule(Watchdog.guarded("ack-flush", task), delayMicros, TimeUnit.MICROSECONDS);
+    } catch (RejectedExecutionException e) {
+      // the transport is closing: close() flushes what is left
+    }
+  }
+
   private void onKeeper(Runnable task, long delayMs) {
     try {
       keeper.schedule(
@@ -462,6 +520,7 @@ final class AmqpSubscription implements Subscription {
         return;
       }
       unsettled.incrementAndGet();
+      link.acks.delivered(deliveryTag, this);
       AmqpDelivery delivery = null;
       try {
         delivery =

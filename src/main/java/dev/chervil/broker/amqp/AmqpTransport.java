@@ -266,6 +266,8 @@ public final class AmqpTransport implements Transport {
     connection.addShutdownListener(
         cause -> {
           if (!cause.isInitiatedByApplication()) {
+            // First the subscriptions, so no delivery of the dead connection starts after this.
+            List.copyOf(subscriptions).forEach(s -> s.connectionLost(cause));
             log.warn("event=connection-lost broker={} reason=\"{}\"", url, cause.getMessage());
           }
         });

@@ -7,7 +7,8 @@ import com.rabbitmq.client.impl.recovery.RecoveryAwareChannelN;
 import java.io.IOException;
 
 /**
- * One channel a subscription consumes on, and which of the delivery tags it handed out are stale.
+ * One channel a subscription consumes on, which of the delivery tags it handed out are stale, and
+ * the acks waiting to be sent on it ({@link AckBatch}).
  *
  * <p>Two ways a channel dies. Closed by the broker at channel level ({@code consumer_timeout}, a
  * precondition failure): the channel object is dead for good, every tag it handed out is stale, and
@@ -21,6 +22,7 @@ import java.io.IOException;
 final class ChannelLink {
   final Channel channel;
   final long generation;
+  final AckBatch<AmqpSubscription.Receiver> acks = new AckBatch<>(); // tags are per channel
   private volatile boolean abandoned;
   private volatile long lostUpTo = 0; // delivery tags start at 1
 
@@ -38,7 +40,10 @@ final class ChannelLink {
     return abandoned;
   }
 
-  /** Called from the channel's shutdown listener, before anything else can see the loss. */
+  /**
+   * Called from the connection's shutdown listener, then again from the channel's (the same mark),
+   * before anything else can see the loss.
+   */
   void markLost(ShutdownSignalException cause) {
     if (cause.isHardError() && channel instanceof AutorecoveringChannel recovering) {
       // The connection went: amqp-client brings this channel back; tags seen so far are dead.
