@@ -41,7 +41,29 @@ public final class SideBySideBench {
       int longTasks,
       List<Contender.Chervil> longContenders,
       Path jfrDir,
-      Contender.Chervil jfrContender) {}
+      Contender.Chervil jfrContender) {
+
+    /** The same with another count of timed messages. */
+    Settings withMessages(int n) {
+      return new Settings(
+          warmUp,
+          n,
+          roundTrips,
+          clientMessages,
+          contenders,
+          longTasks,
+          longContenders,
+          jfrDir,
+          jfrContender);
+    }
+  }
+
+  /**
+   * Timed messages of the profiled drain, at least: JFR samples each thread running Java code every
+   * 20 ms, so a one-second drain yields a handful of samples (17 at 8,500 tasks/s), too few to rank
+   * frames.
+   */
+  private static final int JFR_MESSAGES = 100_000;
 
   /** One worker's figures. {@code roundTrip} is null for a worker that stores no results. */
   record Figures(
@@ -229,11 +251,12 @@ public final class SideBySideBench {
   /** The chosen Chervil worker again, this time under a flight recording of its drain. */
   private Profiled profile(
       Contender.Chervil c,
-      Settings s,
+      Settings settings,
       StartedProcesses processes,
       QueueProbe probe,
       PythonClient python)
       throws Exception {
+    Settings s = settings.withMessages(Math.max(settings.messages(), JFR_MESSAGES));
     Files.createDirectories(s.jfrDir());
     Path recording = s.jfrDir().toAbsolutePath().resolve(c.label() + ".jfr");
     Files.deleteIfExists(recording);

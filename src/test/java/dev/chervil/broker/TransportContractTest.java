@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chervil.protocol.MessageProperties;
 import dev.chervil.protocol.WireMessage;
@@ -256,13 +255,17 @@ public abstract class TransportContractTest {
   }
 
   @Test
-  void rejectWithoutRequeueDeadLettersWhenConfigured() {
+  void rejectWithoutRequeueDeadLettersWhenConfiguredAndABrokerThatCannotRefusesTheQueue() {
     String dlx = "chervil.test.dlx." + UUID.randomUUID();
     exchangesToDelete.add(dlx);
     queuesToDelete.add(queue + ".dead");
     Transport t = started();
     assertEquals(expectsDeadLettering(), t.supportsDeadLettering());
-    assumeTrue(expectsDeadLettering(), "this broker does not dead-letter");
+    if (!expectsDeadLettering()) {
+      // kombu's Redis has no dead-lettering: saying so at declare beats dropping poison silently
+      assertThrows(TransportException.class, () -> t.declareQueue(new QueueSpec(queue, true, dlx)));
+      return;
+    }
     t.declareQueue(new QueueSpec(queue, true, dlx));
     List<Delivery> got = new CopyOnWriteArrayList<>();
     List<Delivery> dead = new CopyOnWriteArrayList<>();
