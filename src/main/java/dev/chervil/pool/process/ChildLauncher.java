@@ -101,10 +101,10 @@ final class ChildLauncher {
   }
 
   /**
-   * One archive per classpath, JDK and flag set, under the user's cache directory; none if it is
-   * not writable (children then start without CDS, slower but correct). The flags are part of the
-   * key because an archive dumped under other flags may still be mapped, half used: it then cost 7
-   * MiB more RSS per child and no start-up time was saved.
+   * One archive per classpath (each jar's size and time included), JDK and flag set, under the
+   * user's cache directory; none if it is not writable (children then start without CDS, slower but
+   * correct). The flags are part of the key because an archive dumped under other flags may still
+   * be mapped, half used: it then cost 7 MiB more RSS per child and no start-up time was saved.
    */
   private static java.util.Optional<Path> cdsArchive(List<String> flags) {
     // The JVM archives classes from jars only; with a class directory on the path the dump fails
@@ -115,13 +115,16 @@ final class ChildLauncher {
     if (!jarsOnly) {
       return java.util.Optional.empty();
     }
+    // Each jar's size and time too: an archive of a jar since rebuilt (an upgrade) is stale, and a
+    // stale one mapped anyway cost 6.6 MiB more per child (68.6 against 62.0 MiB, measured).
+    StringBuilder jars = new StringBuilder();
+    for (String entry : classpath().split(java.io.File.pathSeparator)) {
+      java.io.File jar = new java.io.File(entry);
+      jars.append(entry).append(':').append(jar.length()).append(':').append(jar.lastModified());
+    }
     String key =
         Integer.toHexString(
-            (classpath()
-                    + "|"
-                    + System.getProperty("java.vm.version")
-                    + "|"
-                    + String.join(" ", flags))
+            (jars + "|" + System.getProperty("java.vm.version") + "|" + String.join(" ", flags))
                 .hashCode());
     Path dir = Path.of(System.getProperty("user.home"), ".cache", "chervil");
     try {
