@@ -2,6 +2,7 @@ package dev.chervil.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,25 +46,33 @@ final class JvmProbe {
     return used;
   }
 
-  /** Runs {@code jcmd PID COMMAND...} from the JDK running the bench and returns its output. */
+  /**
+   * Runs {@code jcmd PID COMMAND...} from the JDK running the bench and returns its output. The
+   * output goes to a file, so the 60 s bound holds even when jcmd never finishes (reading a pipe
+   * first would wait for it forever).
+   */
   static String jcmd(long pid, String... command) throws IOException, InterruptedException {
     Path java = Path.of(BenchEnv.currentJava());
     String jcmd = java.resolveSibling("jcmd").toString();
     List<String> argv = new java.util.ArrayList<>(List.of(jcmd, Long.toString(pid)));
     argv.addAll(List.of(command));
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    Path out = Files.createTempFile("chervil-jcmd", ".out");
+    Process p =
+        new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     try {
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+      String text = Files.readString(out, StandardCharsets.UTF_8);
+      if (!exited || p.exitValue() != 0) {
         throw new IllegalStateException(
             "jcmd "
                 + String.join(" ", command)
-                + " failed: "
-                + new String(out, StandardCharsets.UTF_8));
+                + (exited ? " failed: " : " did not finish in 60 s: ")
+                + text);
       }
-      return new String(out, StandardCharsets.UTF_8);
+      return text;
     } finally {
       p.destroyForcibly();
+      Files.deleteIfExists(out);
     }
   }
 }
