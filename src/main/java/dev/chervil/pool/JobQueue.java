@@ -106,6 +106,27 @@ public final class JobQueue {
   }
 
   /**
+   * A pool's {@link ExecutionPool#resize}, the part every pool shares: refused while draining or
+   * closed, bounded by {@link ExecutionPool#resized}; once running, {@code startSlot} starts each
+   * new slot and the surplus is {@link #retireSlots retired} between tasks. Returns the new size.
+   * The caller holds its pool's lock.
+   */
+  public int resize(int size, int delta, Runnable startSlot) {
+    State now = state;
+    if (now == State.DRAINING || now == State.CLOSED) {
+      throw new IllegalStateException("the " + kind + " pool is " + now + ": cannot resize");
+    }
+    int to = ExecutionPool.resized(kind, size, delta);
+    if (now == State.RUNNING) {
+      for (int i = 0; i < delta; i++) {
+        startSlot.run();
+      }
+      retireSlots(Math.max(0, -delta));
+    }
+    return to;
+  }
+
+  /**
    * Asks {@code n} slots to leave the pool: each of the next {@code n} takes, ahead of any queued
    * task, is a job that {@link Job#retiresSlot() retires} the slot taking it. Never stops a running
    * task: a busy slot takes it only once its task has ended.

@@ -114,18 +114,8 @@ public final class ProcessPool implements ExecutionPool {
 
   @Override
   public synchronized int resize(int delta) {
-    JobQueue.State state = jobs.state();
-    if (state == JobQueue.State.DRAINING || state == JobQueue.State.CLOSED) {
-      throw new IllegalStateException("the processes pool is " + state + ": cannot resize");
-    }
     int from = size;
-    size = ExecutionPool.resized(kind(), from, delta);
-    if (state == JobQueue.State.RUNNING) {
-      for (int i = 0; i < delta; i++) {
-        startSlot();
-      }
-      jobs.retireSlots(Math.max(0, -delta));
-    }
+    size = jobs.resize(from, delta, this::startSlot);
     log.info("event=pool-resized kind=processes from={} to={}", from, size);
     return size;
   }

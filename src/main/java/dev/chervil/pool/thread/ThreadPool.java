@@ -82,18 +82,8 @@ public final class ThreadPool implements ExecutionPool {
           "the solo pool runs tasks on the worker's one thread and cannot grow or shrink (nor can"
               + " Celery's); start the worker with -P threads");
     }
-    JobQueue.State state = jobs.state();
-    if (state == JobQueue.State.DRAINING || state == JobQueue.State.CLOSED) {
-      throw new IllegalStateException("the " + kind + " pool is " + state + ": cannot resize");
-    }
     int from = size;
-    size = ExecutionPool.resized(kind, from, delta);
-    if (state == JobQueue.State.RUNNING) {
-      for (int i = 0; i < delta; i++) {
-        startSlot();
-      }
-      jobs.retireSlots(Math.max(0, -delta));
-    }
+    size = jobs.resize(from, delta, this::startSlot);
     log.info("event=pool-resized kind={} from={} to={}", kind, from, size);
     return size;
   }
