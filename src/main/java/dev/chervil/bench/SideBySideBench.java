@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,12 +32,16 @@ public final class SideBySideBench {
    * What to run. Each worker first drains {@code warmUp} messages that are not timed (a JVM
    * compiles its hot path during its first thousands of tasks: a measure of those is one of
    * start-up, not of the long-running worker every deployment runs), then the {@code messages} that
-   * are. {@code jfrDir} null: no recording; {@code longTasks} 0: no growth run.
+   * are. Every worker takes {@code rounds} turns, one per round, in the same order each round, so a
+   * slow spell of the shared machine lands on every worker's figures rather than on one; each
+   * worker's row is its median round. {@code jfrDir} null: no recording; {@code longTasks} 0: no
+   * growth run.
    */
   public record Settings(
       int warmUp,
       int messages,
       int roundTrips,
+      int rounds,
       int clientMessages,
       List<Contender> contenders,
       int longTasks,
@@ -49,6 +55,7 @@ public final class SideBySideBench {
           warmUp,
           n,
           roundTrips,
+          rounds,
           clientMessages,
           contenders,
           longTasks,
@@ -74,9 +81,30 @@ public final class SideBySideBench {
       Percentiles roundTrip,
       long idleTreeRssKib,
       long afterGcTreeRssKib,
-      boolean allAcked) {
+      boolean allAcked,
+      List<Double> roundRates) {
     double perSecond() {
       return messages / drainSeconds;
+    }
+
+    /**
+     * Of one worker's turns, the one with the median rate (the lower middle of an even count), with
+     * every turn's rate in round order and all acked only if every turn's was.
+     */
+    static Figures median(List<Figures> turns) {
+      List<Figures> byRate =
+          turns.stream().sorted(java.util.Comparator.comparingDouble(Figures::perSecond)).toList();
+      Figures m = byRate.get((byRate.size() - 1) / 2);
+      return new Figures(
+          m.contender,
+          m.messages,
+          m.drainSeconds,
+          m.fillSeconds,
+          m.roundTrip,
+          m.idleTreeRssKib,
+          m.afterGcTreeRssKib,
+          turns.stream().allMatch(Figures::allAcked),
+          turns.stream().map(Figures::perSecond).toList());
     }
   }
 
@@ -114,19 +142,25 @@ public final class SideBySideBench {
         QueueProbe probe = new QueueProbe(env.broker())) {
       PythonClient python = new PythonClient(env, processes);
       String celery = python.celeryVersion();
-      List<Figures> figures = new ArrayList<>();
-      for (Contender c : s.contenders()) {
-        say.accept(String.format("side-by-side: %s, %d messages...", c.label(), s.messages()));
-        Figures f = turn(c, s, processes, probe, python, null).figures();
-        say.accept(
-            String.format(
-                "side-by-side: %s: %.0f tasks/s, round trip p50 %s, idle tree RSS %.1f MiB",
-                c.label(),
-                f.perSecond(),
-                f.roundTrip() == null ? "n/a" : String.format("%.2f ms", f.roundTrip().p50()),
-                f.idleTreeRssKib() / 1024.0));
-        figures.add(f);
+      Map<Contender, List<Figures>> turns = new LinkedHashMap<>();
+      for (int round = 1; round <= s.rounds(); round++) {
+        for (Contender c : s.contenders()) {
+          say.accept(
+              String.format(
+                  "side-by-side: round %d/%d, %s, %d messages...",
+                  round, s.rounds(), c.label(), s.messages()));
+          Figures f = turn(c, s, processes, probe, python, null).figures();
+          say.accept(
+              String.format(
+                  "side-by-side: %s: %.0f tasks/s, round trip p50 %s, idle tree RSS %.1f MiB",
+                  c.label(),
+                  f.perSecond(),
+                  f.roundTrip() == null ? "n/a" : String.format("%.2f ms", f.roundTrip().p50()),
+                  f.idleTreeRssKib() / 1024.0));
+          turns.computeIfAbsent(c, k -> new ArrayList<>()).add(f);
+        }
       }
+      List<Figures> figures = turns.values().stream().map(Figures::median).toList();
       List<ClientRate> rates = new ArrayList<>();
       if (s.clientMessages() > 0) {
         for (int threads : List.of(1, 4)) {
@@ -183,7 +217,8 @@ public final class SideBySideBench {
         Thread.sleep(IDLE.toMillis());
         long rss = ProcessTreeRss.kib(worker.pid());
         long afterGc = c.isJvm() ? rssAfterGc(worker) : 0;
-        figures = new Figures(c, s.messages(), drain.seconds(), fill, rt, rss, afterGc, false);
+        figures =
+            new Figures(c, s.messages(), drain.seconds(), fill, rt, rss, afterGc, false, List.of());
         if (growthRun != null) {
           long done = s.warmUp() + s.messages() + (c.answers() ? s.roundTrips() + 20L : 0);
           points.add(memory(worker, done));
@@ -212,7 +247,8 @@ public final class SideBySideBench {
               figures.roundTrip(),
               figures.idleTreeRssKib(),
               figures.afterGcTreeRssKib(),
-              allAcked);
+              allAcked,
+              List.of(figures.perSecond()));
       return new Turn(figures, new Growth(c, points));
     } finally {
       probe.deleteQueueAndExchange(queue);
@@ -285,7 +321,7 @@ public final class SideBySideBench {
       HotFrames.Profile profile =
           HotFrames.aggregate(
               HotFrames.read(recording, drain.firstTakenAt(), drain.emptyAt()), 15, 5);
-      Figures f = new Figures(c, s.messages(), drain.seconds(), fill, null, 0, 0, true);
+      Figures f = new Figures(c, s.messages(), drain.seconds(), fill, null, 0, 0, true, List.of());
       say.accept(
           String.format(
               "jfr: %d samples in the drain (%.0f tasks/s under the recording), written to %s",

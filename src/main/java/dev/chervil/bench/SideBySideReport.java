@@ -71,11 +71,15 @@ public final class SideBySideReport {
             String.format(
                 Locale.ROOT,
                 "- Per worker: %,d no-op messages timed after %,d not timed (warm-up); round trip:"
-                    + " %d sequential calls (after %d not counted)\n\n",
+                    + " %d sequential calls (after %d not counted)\n"
+                    + "- Rounds: %d (every worker once per round, in the order of the table); each"
+                    + " row is that worker's median round, its round trip and RSS from the same"
+                    + " turn, every round's rate below it\n\n",
                 s.messages(),
                 s.warmUp(),
                 s.roundTrips(),
-                20));
+                20,
+                s.rounds()));
     md.append(
         "| Worker | No-op drain | × Celery prefork | Round trip p50 / p99, Python client"
             + " | Idle tree RSS | The same after GC | All acked |\n|---|---|---|---|---|---|---|\n");
@@ -84,6 +88,7 @@ public final class SideBySideReport {
           .append(x.contender().title())
           .append(" | ")
           .append(String.format(Locale.ROOT, "%,.0f tasks/s", x.perSecond()))
+          .append(rounds(x))
           .append(" | ")
           .append(prefork.map(p -> times(x.perSecond() / p.perSecond())).orElse("—"))
           .append(" | ")
@@ -188,7 +193,11 @@ public final class SideBySideReport {
         messages leave the queue at the rate they are acked, and the at most one window still
         unacked at the end is balanced by the window taken at the start. After the worker is
         stopped (its connection closed, so whatever it had not acked would be ready again) the
-        queue is read once more: **All acked** = nothing came back.
+        queue is read once more: **All acked** = nothing came back (in every round).
+      - **Rounds.** The machine is shared and its speed drifts by tens of percent from one minute
+        to the next (two drains of the same worker, a minute apart, differ by up to 30% here), so
+        one turn per worker made a ratio depend on which worker met a slow spell. Every worker
+        takes a turn in each round, in the same order; a row is the worker's median turn.
       - **Round trip.** With the worker still up, a second Python process makes K calls one after
         another, `send_task(...).get()` over `rpc://` (every worker runs with
         `--result-backend rpc://`), timed with `perf_counter`; p50/p99 by nearest rank.
@@ -364,6 +373,17 @@ public final class SideBySideReport {
         .append(" | ")
         .append(met ? "met" : "**not met**")
         .append(" |\n");
+  }
+
+  /** Every round's rate, in round order, under the median; nothing for a single round. */
+  private static String rounds(Figures x) {
+    if (x.roundRates().size() < 2) {
+      return "";
+    }
+    return "<br>rounds: "
+        + String.join(
+            ", ",
+            x.roundRates().stream().map(r -> String.format(Locale.ROOT, "%,.0f", r)).toList());
   }
 
   private static Optional<Figures> find(List<Figures> f, Predicate<Contender> which) {

@@ -103,6 +103,14 @@ final class BenchCommand implements Callable<Integer> {
   int roundTrips;
 
   @Option(
+      names = "--rounds",
+      defaultValue = "3",
+      description =
+          "Side by side: turns per worker, taken in rounds (every worker once per round); each"
+              + " worker's row is its median round. Default: ${DEFAULT-VALUE}.")
+  int rounds;
+
+  @Option(
       names = "--client-messages",
       description = "Java client send() rate: messages per run (0: skip). Default: --messages.")
   Integer clientMessages;
@@ -187,6 +195,7 @@ final class BenchCommand implements Callable<Integer> {
       messages = 500;
       warmUp = 500;
       roundTrips = 50;
+      rounds = 1;
       kills = 10;
       tasks = 200;
     }
@@ -197,6 +206,7 @@ final class BenchCommand implements Callable<Integer> {
         || messages < 1
         || warmUp < 0
         || roundTrips < 1
+        || rounds < 1
         || clients < 0) {
       System.err.println("chervil bench: counts must be positive");
       return ExitCodes.USAGE;
@@ -260,6 +270,7 @@ final class BenchCommand implements Callable<Integer> {
             warmUp,
             messages,
             roundTrips,
+            rounds,
             clients,
             chosen,
             longRun ? longTasks : 0,

@@ -8,10 +8,10 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.chervil.backend.ResultMeta;
 import dev.chervil.backend.TaskState;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -71,6 +71,9 @@ public final class CeleryJsonCodec {
   static final double MIN_LIMIT_SECONDS = 0.001;
 
   private static final ObjectMapper MAPPER = newMapper();
+
+  /** Reads any JSON value into plain Java values (see {@link #readBody}). */
+  private static final ObjectReader VALUES = MAPPER.readerFor(Object.class);
 
   private static ObjectMapper newMapper() {
     JsonFactory factory =
@@ -252,18 +255,23 @@ public final class CeleryJsonCodec {
     if (raw.get("compression") != null) {
       bytes = Compression.decompress(String.valueOf(raw.get("compression")), bytes, MAX_BODY_BYTES);
     }
-    JsonNode body = readBody(bytes);
-    if (!body.isArray() || body.size() < 2 || body.size() > 3) {
-      throw new MalformedMessageException("body is not [args, kwargs, embed]: " + abbreviate(body));
+    // One pass from the bytes to plain values (lists, LinkedHashMaps, boxed numbers): no String
+    // copy of the body, no tree converted afterwards.
+    Object parsed = readBody(bytes);
+    if (!(parsed instanceof List<?> body) || body.size() < 2 || body.size() > 3) {
+      throw new MalformedMessageException(
+          "body is not [args, kwargs, embed]: " + abbreviate(parsed));
     }
-    if (!body.get(0).isArray()) {
+    if (!(body.get(0) instanceof List<?> argList)) {
       throw new MalformedMessageException("args is not a list: " + abbreviate(body.get(0)));
     }
-    if (!body.get(1).isObject()) {
+    if (!(body.get(1) instanceof Map<?, ?> kwargMap)) {
       throw new MalformedMessageException("kwargs is not a dict: " + abbreviate(body.get(1)));
     }
-    List<Object> args = MAPPER.convertValue(body.get(0), listType());
-    Map<String, Object> kwargs = MAPPER.convertValue(body.get(1), mapType());
+    @SuppressWarnings("unchecked")
+    List<Object> args = (List<Object>) argList;
+    @SuppressWarnings("unchecked")
+    Map<String, Object> kwargs = (Map<String, Object>) kwargMap;
     Embed embed = body.size() == 3 ? embed(body.get(2)) : Embed.EMPTY;
     return new TaskMessage(headers, args, kwargs, embed, p);
   }
@@ -286,12 +294,13 @@ public final class CeleryJsonCodec {
   /** Reads a meta dict; {@code fallbackTaskId} names it when the dict itself does not. */
   public static ResultMeta decodeResult(byte[] json, String fallbackTaskId)
       throws MalformedMessageException {
-    JsonNode node = readBody(json);
-    if (!node.isObject() || !node.path("status").isTextual()) {
+    Object body = readBody(json);
+    if (!(body instanceof Map<?, ?> parsed) || !(parsed.get("status") instanceof String)) {
       throw new MalformedMessageException(
-          "result is not a meta dict with a status: " + abbreviate(node));
+          "result is not a meta dict with a status: " + abbreviate(body));
     }
-    Map<String, Object> m = MAPPER.convertValue(node, mapType());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = (Map<String, Object>) parsed;
     TaskState status;
     try {
       status = TaskState.valueOf((String) m.get("status"));
@@ -371,13 +380,17 @@ public final class CeleryJsonCodec {
     }
   }
 
-  private static JsonNode readBody(byte[] body) throws MalformedMessageException {
+  /**
+   * A JSON body as plain values: lists, {@link LinkedHashMap}s (key order kept), strings, boxed
+   * numbers (Integer, Long or BigInteger; Double), booleans and nulls. Read straight from the
+   * bytes, which must be UTF-8 (kombu decodes them as such too).
+   */
+  private static Object readBody(byte[] body) throws MalformedMessageException {
+    if (isBlank(body)) {
+      throw new MalformedMessageException("empty body", "DecodeError", "kombu.exceptions");
+    }
     try {
-      JsonNode node = MAPPER.readTree(new String(body, StandardCharsets.UTF_8));
-      if (node == null || node.isMissingNode()) {
-        throw new MalformedMessageException("empty body", "DecodeError", "kombu.exceptions");
-      }
-      return node;
+      return VALUES.readValue(body);
     } catch (IOException e) {
       throw new MalformedMessageException(
           "body is not valid JSON: " + firstLine(e.getMessage()),
@@ -386,36 +399,47 @@ public final class CeleryJsonCodec {
     }
   }
 
-  private static Embed embed(JsonNode node) throws MalformedMessageException {
-    if (node.isNull()) {
+  private static boolean isBlank(byte[] body) {
+    for (byte b : body) {
+      if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Embed embed(Object value) throws MalformedMessageException {
+    if (value == null) {
       return Embed.EMPTY;
     }
-    if (!node.isObject()) {
-      throw new MalformedMessageException("embed is not a dict: " + abbreviate(node));
+    if (!(value instanceof Map<?, ?> node)) {
+      throw new MalformedMessageException("embed is not a dict: " + abbreviate(value));
     }
     return new Embed(
         signatures(node, "callbacks"),
         signatures(node, "errbacks"),
         signatures(node, "chain"),
-        node.path("chord").isObject() ? MAPPER.convertValue(node.get("chord"), mapType()) : null);
+        node.get("chord") instanceof Map<?, ?> chord ? (Map<String, Object>) chord : null);
   }
 
-  private static List<Map<String, Object>> signatures(JsonNode embed, String field)
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> signatures(Map<?, ?> embed, String field)
       throws MalformedMessageException {
-    JsonNode list = embed.path(field);
-    if (list.isMissingNode() || list.isNull()) {
+    Object list = embed.get(field);
+    if (list == null) {
       return List.of();
     }
-    if (!list.isArray()) {
+    if (!(list instanceof List<?> sigs)) {
       throw new MalformedMessageException("embed." + field + " is not a list");
     }
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (JsonNode sig : list) {
-      if (!sig.isObject()) {
+    List<Map<String, Object>> out = new ArrayList<>(sigs.size());
+    for (Object sig : sigs) {
+      if (!(sig instanceof Map<?, ?> m)) {
         throw new MalformedMessageException(
             "embed." + field + " holds a non-dict: " + abbreviate(sig));
       }
-      out.add(MAPPER.convertValue(sig, mapType()));
+      out.add((Map<String, Object>) m);
     }
     return out;
   }
@@ -438,8 +462,14 @@ public final class CeleryJsonCodec {
     }
   }
 
+  /** The value as JSON text (what the peer sent), cut to one short line. */
   static String abbreviate(Object value) {
-    String s = String.valueOf(value);
+    String s;
+    try {
+      s = MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException | RuntimeException e) {
+      s = String.valueOf(value);
+    }
     return s.length() <= 80 ? s : s.substring(0, 77) + "...";
   }
 
@@ -449,13 +479,5 @@ public final class CeleryJsonCodec {
     }
     int nl = s.indexOf('\n');
     return nl < 0 ? s : s.substring(0, nl);
-  }
-
-  private static com.fasterxml.jackson.core.type.TypeReference<List<Object>> listType() {
-    return new com.fasterxml.jackson.core.type.TypeReference<>() {};
-  }
-
-  private static com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> mapType() {
-    return new com.fasterxml.jackson.core.type.TypeReference<>() {};
   }
 }

@@ -1,5 +1,7 @@
 package dev.chervil.bench;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -12,7 +14,8 @@ class SideBySideReportTest {
 
   private static SideBySideBench.Figures figures(
       Contender c, double seconds, Percentiles rt, long rssKib) {
-    return new SideBySideBench.Figures(c, 10_000, seconds, 1.0, rt, rssKib, rssKib / 2, true);
+    return new SideBySideBench.Figures(
+        c, 10_000, seconds, 1.0, rt, rssKib, rssKib / 2, true, List.of(10_000 / seconds));
   }
 
   @Test
@@ -29,7 +32,8 @@ class SideBySideReportTest {
     SideBySideBench.Result r =
         new SideBySideBench.Result(f, List.of(), List.of(), null, "3.10.8", "5.2.6");
     SideBySideBench.Settings s =
-        new SideBySideBench.Settings(10_000, 10_000, 300, 0, List.of(), 0, List.of(), null, null);
+        new SideBySideBench.Settings(
+            10_000, 10_000, 300, 1, 0, List.of(), 0, List.of(), null, null);
     Map<String, String> sections =
         SideBySideReport.sections(r, s, "./chervil bench", "1.0", "before");
     String md = sections.get("side-by-side");
@@ -62,5 +66,32 @@ class SideBySideReportTest {
             "`-P threads --acks-late` reported (no target) | 4,000 tasks/s, 0.50× of early acks"),
         md);
     assertTrue(md.contains("n/a (stores no result)"), md);
+  }
+
+  @Test
+  void aWorkersRowIsItsMedianRoundAndListsEveryRound() {
+    Contender c = new Contender.Chervil("threads", 4, false);
+    SideBySideBench.Figures slow = figures(c, 2.0, SLOW, 100 * 1024); // 5,000/s
+    SideBySideBench.Figures mid = figures(c, 1.25, FAST, 90 * 1024); // 8,000/s
+    SideBySideBench.Figures fast = figures(c, 1.0, FAST, 80 * 1024); // 10,000/s
+    SideBySideBench.Figures unacked =
+        new SideBySideBench.Figures(
+            c, 10_000, 1.0, 1.0, FAST, 80 * 1024, 40 * 1024, false, List.of(10_000.0));
+
+    SideBySideBench.Figures m = SideBySideBench.Figures.median(List.of(fast, slow, mid));
+    assertEquals(8_000.0, m.perSecond(), 0.01);
+    assertEquals(90 * 1024, m.idleTreeRssKib()); // the median turn's own RSS and round trip
+    assertEquals(List.of(10_000.0, 5_000.0, 8_000.0), m.roundRates()); // in round order
+    assertTrue(m.allAcked());
+    assertFalse(SideBySideBench.Figures.median(List.of(fast, unacked, mid)).allAcked());
+
+    SideBySideBench.Result r =
+        new SideBySideBench.Result(List.of(m), List.of(), List.of(), null, "3.10.8", "5.2.6");
+    SideBySideBench.Settings s =
+        new SideBySideBench.Settings(
+            10_000, 10_000, 300, 3, 0, List.of(), 0, List.of(), null, null);
+    String md = SideBySideReport.sections(r, s, "./chervil bench", "1.0", "x").get("side-by-side");
+    assertTrue(md.contains("| 8,000 tasks/s<br>rounds: 10,000, 5,000, 8,000 |"), md);
+    assertTrue(md.contains("- Rounds: 3 "), md);
   }
 }

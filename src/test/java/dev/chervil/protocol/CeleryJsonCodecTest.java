@@ -120,6 +120,40 @@ class CeleryJsonCodecTest {
   }
 
   @Test
+  void refusesABodyThatIsNotUtf8OrIsEmpty() throws IOException {
+    WireMessage latin1 =
+        new WireMessage(
+            fixture("celery52-add").properties(),
+            fixture("celery52-add").headers(),
+            "[[\"caf\u00e9\"], {}, null]".getBytes(StandardCharsets.ISO_8859_1));
+    assertReason("body is not valid JSON", latin1); // kombu's utf-8 decode refuses it too
+    assertReason("empty body", new WireMessage(latin1.properties(), latin1.headers(), new byte[0]));
+  }
+
+  @Test
+  void decodesArgumentsToPlainValuesInOrder() throws Exception {
+    TaskMessage m =
+        CeleryJsonCodec.decode(
+            body(
+                "[[1, 12345678901, 123456789012345678901234, 1.5, \"s\", null, true, [2]],"
+                    + " {\"b\": {\"x\": 1}, \"a\": 2}, {\"callbacks\": [{\"task\": \"t\"}]}]"));
+    assertEquals(
+        java.util.Arrays.asList(
+            1,
+            12345678901L,
+            new java.math.BigInteger("123456789012345678901234"),
+            1.5,
+            "s",
+            null,
+            true,
+            List.of(2)),
+        m.args());
+    assertEquals(List.of("b", "a"), List.copyOf(m.kwargs().keySet()));
+    assertEquals(Map.of("x", 1), m.kwargs().get("b"));
+    assertEquals("t", m.embed().callbacks().get(0).get("task"));
+  }
+
+  @Test
   void keepsHeadersItDoesNotModelForForwarding() throws Exception {
     WireMessage w = headers(h -> h.put("x-custom", null));
     TaskMessage m = CeleryJsonCodec.decode(w);
