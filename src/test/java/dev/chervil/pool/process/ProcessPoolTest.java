@@ -76,6 +76,24 @@ class ProcessPoolTest extends ProcessPoolFixture {
     assertCensusAtBaseline();
   }
 
+  /**
+   * A child runs its tasks on two threads that take turns reading the channel: the soft limit must
+   * reach the task whichever thread runs it, and must not reach the task after it.
+   */
+  @Test
+  void softLimitReachesEachTaskOfAChildAndNoneAfterIt() throws Exception {
+    startPool();
+    var children = pool.ownedChildPids();
+    for (int i = 0; i < 4; i++) {
+      Outcome limited = run("chervil.debug.sleep", List.of(30), 0.2, null);
+      assertInstanceOf(Outcome.SoftTimedOut.class, limited, "task " + i);
+      Outcome next = run("chervil.debug.sleep", List.of(0.05), null, null);
+      assertEquals(new Outcome.Ok(0.05), next, "the task after a soft limit, round " + i);
+    }
+    assertEquals(children, pool.ownedChildPids(), "a soft limit costs no child");
+    assertCensusAtBaseline();
+  }
+
   @Test
   void hardLimitKillsAStuckChildAndTheSlotGetsANewOne() throws Exception {
     startPool();
