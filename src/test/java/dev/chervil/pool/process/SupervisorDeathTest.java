@@ -60,8 +60,21 @@ class SupervisorDeathTest {
             .atMost(Duration.ofSeconds(60))
             .until(() -> !sleepers(marker).isEmpty() && !childJvmsOf(supervisorPid).isEmpty());
       } catch (org.awaitility.core.ConditionTimeoutException e) {
+        // Which half is missing: no child JVM (start-up), or a child that never ran the task.
+        StringBuilder seen = new StringBuilder();
+        for (long child : childJvmsOf(supervisorPid)) {
+          seen.append("\nchild JVM ").append(child).append(" threads ");
+          seen.append(ProcFs.threadNames(child));
+        }
         throw new AssertionError(
-            "the task never ran in the supervisor; its log:\n" + Files.readString(SUPERVISOR_LOG),
+            "the task never ran in the supervisor (sleepers "
+                + sleepers(marker)
+                + ", child JVMs "
+                + childJvmsOf(supervisorPid)
+                + ")"
+                + seen
+                + "\nits log:\n"
+                + Files.readString(SUPERVISOR_LOG),
             e);
       }
       List<Long> children = childJvmsOf(supervisorPid);
