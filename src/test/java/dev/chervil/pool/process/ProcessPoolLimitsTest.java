@@ -38,7 +38,10 @@ class ProcessPoolLimitsTest extends ProcessPoolFixture {
             List.of(),
             LONG_GRACE));
     // A duration no other process on the machine sleeps for: the stubborn subprocess's marker.
-    String marker = "40." + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
+    // Written as the task writes it (Double.toString), so a trailing zero cannot be lost on the
+    // way ("40.123450" would run as "sleep 40.12345" and never be found).
+    String marker =
+        Double.toString(40 + ThreadLocalRandom.current().nextInt(100_000, 1_000_000) / 1e6);
     try {
       long stubbornDispatched = System.nanoTime();
       CompletableFuture<Outcome> stubborn =

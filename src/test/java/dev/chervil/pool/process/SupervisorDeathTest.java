@@ -28,8 +28,11 @@ class SupervisorDeathTest {
   @Test
   void aSigkilledSupervisorLeavesNoChildJvmAndNoGrandchild() throws Exception {
     long self = ProcessHandle.current().pid();
-    // A duration no other sleep on the machine has: how the grandchild is found.
-    String marker = "50." + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
+    // A duration no other sleep on the machine has: how the grandchild is found. Written as the
+    // task writes it (Double.toString): "50." + a random six digits lost a trailing zero on the
+    // way ("50.123450" ran as "sleep 50.12345"), and one run in ten never found its sleep.
+    String marker =
+        Double.toString(50 + ThreadLocalRandom.current().nextInt(100_000, 1_000_000) / 1e6);
     String java =
         ProcessHandle.current()
             .info()
