@@ -30,10 +30,11 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Measures the process pool (hard limit to kill, kill to next task, idle child RSS, no-op",
-      "throughput) and, side by side in one run, the no-op drain, Python round trip and idle RSS",
-      "of Celery 5.2's and Chervil's workers and a raw amqp-client loop; writes the figures with",
-      "the command and machine. Without --pool or --side-by-side it runs both."
+      "Measures the process pool (hard limit to kill, kill to next task, idle child RSS, no-op"
+          + " throughput) and, side by side in one run, the no-op drain, Python round trip and"
+          + " idle RSS of Celery 5.2's and Chervil's workers and a raw amqp-client loop; writes"
+          + " the figures with the command and machine.",
+      "Without --pool or --side-by-side it runs both."
     })
 final class BenchCommand implements Callable<Integer> {
   static final String DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//";

@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a DuckDB query that overruns its time limit, ITERATIONS times per strategy,",
-      "and counts what each strategy leaves behind: children, zombies, orphans, fds.",
+      "Runs a DuckDB query that overruns its time limit, ITERATIONS times per strategy, and"
+          + " counts what each strategy leaves behind: children, zombies, orphans, fds.",
       "Exit code 5 if a strategy other than isolate-naive leaked."
     })
 final class DemoCommand implements Callable<Integer> {

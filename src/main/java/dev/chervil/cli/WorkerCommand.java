@@ -112,7 +112,7 @@ final class WorkerCommand implements Callable<Integer> {
       names = {"-n", "--hostname"},
       defaultValue = "chervil@%h",
       description =
-          "Node name; %h = host name, %n = its first label, %d = domain. Default: ${DEFAULT-VALUE}.")
+          "Node name; %%h = host name, %%n = its first label, %%d = domain. Default: chervil@%%h.")
   String hostname;
 
   @Option(
