@@ -14,11 +14,6 @@ public sealed interface Contender {
   /** The command line that starts it consuming {@code queue}. */
   List<String> command(BenchEnv env, String queue);
 
-  /** Whether it stores results, so a Python client can time a round trip through it. */
-  default boolean answers() {
-    return true;
-  }
-
   /** Whether it is a JVM that jcmd can reach (heap after GC, JFR). */
   default boolean isJvm() {
     return false;
@@ -122,7 +117,10 @@ public sealed interface Contender {
     }
   }
 
-  /** A bare amqp-client consume + ack loop ({@link RawConsumeLoop}): the broker's ceiling. */
+  /**
+   * A bare amqp-client consume + ack loop ({@link RawConsumeLoop}): the broker's ceiling, and, as
+   * it answers a round trip with a fixed reply, the floor under every worker's round trip.
+   */
   record Raw(int prefetch) implements Contender {
     @Override
     public String label() {
@@ -144,11 +142,6 @@ public sealed interface Contender {
           env.broker(),
           queue,
           Integer.toString(prefetch));
-    }
-
-    @Override
-    public boolean answers() {
-      return false;
     }
 
     @Override

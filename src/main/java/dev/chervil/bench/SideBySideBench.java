@@ -212,15 +212,14 @@ public final class SideBySideBench {
       List<MemoryPoint> points = new ArrayList<>();
       try {
         QueueProbe.Drain drain = awaitTimedDrain(probe, queue, s, worker);
-        Percentiles rt =
-            c.answers() ? Percentiles.of(python.roundTrips(queue, s.roundTrips())) : null;
+        Percentiles rt = Percentiles.of(python.roundTrips(queue, s.roundTrips()));
         Thread.sleep(IDLE.toMillis());
         long rss = ProcessTreeRss.kib(worker.pid());
         long afterGc = c.isJvm() ? rssAfterGc(worker) : 0;
         figures =
             new Figures(c, s.messages(), drain.seconds(), fill, rt, rss, afterGc, false, List.of());
         if (growthRun != null) {
-          long done = s.warmUp() + s.messages() + (c.answers() ? s.roundTrips() + 20L : 0);
+          long done = s.warmUp() + s.messages() + s.roundTrips() + 20L;
           points.add(memory(worker, done));
           long more = growthRun.longTasks() - done;
           if (more > 0) {

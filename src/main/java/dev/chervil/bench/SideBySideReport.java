@@ -94,7 +94,7 @@ public final class SideBySideReport {
           .append(" | ")
           .append(
               x.roundTrip() == null
-                  ? "n/a (stores no result)"
+                  ? "—"
                   : ms(x.roundTrip().p50()) + " / " + ms(x.roundTrip().p99()))
           .append(" | ")
           .append(mib(x.idleTreeRssKib()))
@@ -113,6 +113,20 @@ public final class SideBySideReport {
     latencyTarget(md, "`-P threads -c 4` round trip p50 ≤ ½ Celery prefork's", threads, prefork);
     latencyTarget(
         md, "`-P processes -c 2` round trip p50 ≤ ½ Celery prefork's", processes, prefork);
+    if (raw.isPresent()
+        && raw.get().roundTrip() != null
+        && prefork.isPresent()
+        && prefork.get().roundTrip() != null) {
+      double floor = raw.get().roundTrip().p50() / prefork.get().roundTrip().p50();
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| Round trip floor: raw amqp-client's echo p50, no worker in it (no target) | %s"
+                  + " (%s vs %s) | — |\n",
+              times(floor),
+              ms(raw.get().roundTrip().p50()),
+              ms(prefork.get().roundTrip().p50())));
+    }
     if (processes.isPresent() && prefork.isPresent()) {
       double ratio = (double) processes.get().idleTreeRssKib() / prefork.get().idleTreeRssKib();
       target(
@@ -215,10 +229,11 @@ public final class SideBySideReport {
         `--pool=solo`, `--without-mingle --without-gossip -l WARNING`, heartbeat kept. Chervil:
         `java -jar target/chervil.jar worker --broker ... -Q <queue> -P ... -c ... --result-backend
         rpc://` (and `--acks-late`), `-l WARN` like Celery's WARNING (`--worker-log-level`), on
-        the JDK running the bench. Raw:
-        `dev.chervil.bench.RawConsumeLoop`, its own JVM, amqp-client `basicQos(100)`, manual ack
-        of each delivery, nothing else. Default prefetch for the workers (Celery's and Chervil's
-        multiplier 4).
+        the JDK running the bench. Raw: `dev.chervil.bench.RawConsumeLoop`, its own JVM,
+        amqp-client `basicQos(100)`, manual ack of each delivery; a delivery with a `reply_to`
+        first gets a fixed rpc:// SUCCESS on the consumer's thread, so its round trip is the floor
+        under every worker's. Default prefetch for the workers (Celery's and Chervil's multiplier
+        4).
       - **Clean-up.** Every process is stopped by pid (SIGTERM, then SIGKILL to its whole tree
         after 15 s), in a `finally` and from a shutdown hook; each queue, and the exchange of the
         same name Celery declares, is deleted after its turn.

@@ -39,23 +39,17 @@ final class ChildLauncher {
                 "-Xmx256m",
                 "-XX:+UseCompactObjectHeaders",
                 "-XX:+ExitOnOutOfMemoryError",
-                // No JVM signal handlers: SIGTERM takes the default action and ends the child in ~4
-                // ms,
-                // where the JVM's own exit path takes ~300 ms even for an idle JVM (measured, JDK
-                // 25).
-                // The child has nothing to flush (the supervisor holds message, ack and result), so
-                // the
-                // kill's grace is left to the task's own subprocesses. Cost: no SIGQUIT thread
-                // dump.
+                // No JVM signal handlers: SIGTERM takes the default action and ends the child in
+                // ~4 ms, where the JVM's own exit path takes ~300 ms even for an idle JVM
+                // (measured, JDK 25). The child has nothing to flush (the supervisor holds message,
+                // ack and result), so the kill's grace is left to the task's own subprocesses.
+                // Cost: no SIGQUIT thread dump.
                 "-Xrs",
-                // Class-data sharing logs errors on every start that are not ours to fix: the JDK's
-                // base
-                // archive was dumped without --enable-native-access, so the archived module graph
-                // is
-                // skipped (the archive still halves start-up), and a rebuilt jar voids the archive
-                // until
-                // the child re-dumps it at exit. Everything else at warning and above goes to
-                // stderr.
+                // Class-data sharing logs errors on every start that are not ours to fix: the
+                // JDK's base archive was dumped without --enable-native-access, so the archived
+                // module graph is skipped (the archive still halves start-up), and a rebuilt jar
+                // voids the archive until the child re-dumps it at exit. Everything else at warning
+                // and above goes to stderr.
                 "-Xlog:disable",
                 "-Xlog:all=warning,cds*=off,aot*=off:stderr",
                 "--enable-native-access=ALL-UNNAMED",

@@ -61,7 +61,8 @@ public final class ChildMain {
   private final Semaphore readTurn = new Semaphore(1); // held by the thread reading the channel
   private final Object lock = new Object();
   private String runningId; // guarded by lock; set by the reader, so a cancel never misses
-  private TaskContext runningCtx; // guarded by lock; null until the task thread built it
+  private TaskContext
+      runningCtx; // guarded by lock; null until the thread running the task built it
   private String cancelReason; // guarded by lock; a cancel that came before the context
 
   private ChildMain(TaskRunner runner, FrameChannel channel) {
@@ -133,7 +134,7 @@ public final class ChildMain {
     } catch (RuntimeException e) {
       System.err.println("chervil child: session not cleaned: " + e);
     }
-    // halt, not exit: a task thread that ignored its cancel must not keep the JVM alive, and
+    // halt, not exit: a thread whose task ignored its cancel must not keep the JVM alive, and
     // there is nothing to run on the way out (the supervisor holds message, ack and result).
     Runtime.getRuntime().halt(code);
   }
@@ -198,7 +199,7 @@ public final class ChildMain {
       }
       ctx = runningCtx;
       if (ctx == null) {
-        cancelReason = reason; // the task thread applies it once its context exists
+        cancelReason = reason; // the thread running the task applies it once its context exists
         return;
       }
     }
