@@ -117,15 +117,30 @@ public final class SideBySideReport {
         && raw.get().roundTrip() != null
         && prefork.isPresent()
         && prefork.get().roundTrip() != null) {
-      double floor = raw.get().roundTrip().p50() / prefork.get().roundTrip().p50();
+      double floorMs = raw.get().roundTrip().p50();
+      double preforkMs = prefork.get().roundTrip().p50();
       md.append(
           String.format(
               Locale.ROOT,
               "| Round trip floor: raw amqp-client's echo p50, no worker in it (no target) | %s"
                   + " (%s vs %s) | — |\n",
-              times(floor),
-              ms(raw.get().roundTrip().p50()),
-              ms(prefork.get().roundTrip().p50())));
+              times(floorMs / preforkMs),
+              ms(floorMs),
+              ms(preforkMs)));
+      for (Optional<Figures> w : List.of(threads, processes)) {
+        if (w.isPresent() && w.get().roundTrip() != null) {
+          double own = w.get().roundTrip().p50() - floorMs;
+          md.append(
+              String.format(
+                  Locale.ROOT,
+                  "| %s: the worker's own part, p50 − floor, against Celery prefork's (no target)"
+                      + " | %s (%s vs %s) | — |\n",
+                  w.get().contender().title(),
+                  times(own / (preforkMs - floorMs)),
+                  ms(own),
+                  ms(preforkMs - floorMs)));
+        }
+      }
     }
     if (processes.isPresent() && prefork.isPresent()) {
       double ratio = (double) processes.get().idleTreeRssKib() / prefork.get().idleTreeRssKib();

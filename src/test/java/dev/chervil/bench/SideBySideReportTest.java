@@ -70,6 +70,10 @@ class SideBySideReportTest {
         md.contains(
             "| Round trip floor: raw amqp-client's echo p50, no worker in it (no target) | 0.30× (0.90 ms vs 3.00 ms) | — |"),
         md);
+    assertTrue(
+        md.contains(
+            "| Chervil `-P threads -c 4`: the worker's own part, p50 − floor, against Celery prefork's (no target) | 0.05× (0.10 ms vs 2.10 ms) | — |"),
+        md);
   }
 
   @Test
