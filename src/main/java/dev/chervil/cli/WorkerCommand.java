@@ -141,6 +141,7 @@ final class WorkerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LogLevel.set(logLevel); // before the first logger exists: slf4j-simple reads it once
+    IdleHeapReturn.enable();
     WorkerConfig config =
         new WorkerConfig(
             queues,
