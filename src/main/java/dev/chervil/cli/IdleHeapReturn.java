@@ -24,7 +24,15 @@ final class IdleHeapReturn {
 
   /** Sets the interval if G1 runs and nobody chose one; returns the interval in effect, if any. */
   static Optional<Duration> enable() {
-    HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+    try {
+      return enable(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class));
+    } catch (RuntimeException e) {
+      // Not HotSpot, or the flag not writable: a nicety, not a reason for the worker to fail.
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Duration> enable(HotSpotDiagnosticMXBean vm) {
     if (vm == null || !"true".equals(option(vm, "UseG1GC").map(VMOption::getValue).orElse(""))) {
       return Optional.empty();
     }
