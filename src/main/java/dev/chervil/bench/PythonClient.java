@@ -47,13 +47,17 @@ final class PythonClient {
 
   /** Sends {@code n} no-ops to {@code queue}; returns the producer's own seconds. */
   double fill(String queue, int n) throws IOException, InterruptedException {
-    JsonNode out = run("fill", queue, n, Duration.ofSeconds(60 + n / 200));
+    JsonNode out = run("fill", queue, List.of(n), Duration.ofSeconds(60 + n / 200));
     return out.get("seconds").asDouble();
   }
 
-  /** {@code k} sequential calls with {@code .get()}; each one's milliseconds. */
-  List<Double> roundTrips(String queue, int k) throws IOException, InterruptedException {
-    JsonNode out = run("roundtrip", queue, k, Duration.ofSeconds(60 + k / 10));
+  /**
+   * {@code k} sequential calls with {@code .get()}, after {@code warm} untimed ones sent at once;
+   * each timed one's milliseconds.
+   */
+  List<Double> roundTrips(String queue, int k, int warm) throws IOException, InterruptedException {
+    JsonNode out =
+        run("roundtrip", queue, List.of(k, warm), Duration.ofSeconds(60 + (k + warm) / 10));
     List<Double> millis = new ArrayList<>();
     out.get("millis").forEach(v -> millis.add(v.asDouble()));
     return millis;
@@ -76,15 +80,12 @@ final class PythonClient {
     return Files.readString(out, StandardCharsets.UTF_8).strip();
   }
 
-  private JsonNode run(String command, String queue, int count, Duration timeout)
+  private JsonNode run(String command, String queue, List<Integer> counts, Duration timeout)
       throws IOException, InterruptedException {
     Path out = env.workDir().resolve("python-" + command + "-" + queue + ".out");
-    Process p =
-        processes.start(
-            List.of(env.python(), SCRIPT, command, queue, Integer.toString(count)),
-            env.workDir(),
-            environment(),
-            out);
+    List<String> argv = new ArrayList<>(List.of(env.python(), SCRIPT, command, queue));
+    counts.forEach(n -> argv.add(Integer.toString(n)));
+    Process p = processes.start(argv, env.workDir(), environment(), out);
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new IllegalStateException(

@@ -41,6 +41,7 @@ public final class SideBySideBench {
       int warmUp,
       int messages,
       int roundTrips,
+      int roundTripWarmUp,
       int rounds,
       int clientMessages,
       List<Contender> contenders,
@@ -55,6 +56,7 @@ public final class SideBySideBench {
           warmUp,
           n,
           roundTrips,
+          roundTripWarmUp,
           rounds,
           clientMessages,
           contenders,
@@ -212,14 +214,15 @@ public final class SideBySideBench {
       List<MemoryPoint> points = new ArrayList<>();
       try {
         QueueProbe.Drain drain = awaitTimedDrain(probe, queue, s, worker);
-        Percentiles rt = Percentiles.of(python.roundTrips(queue, s.roundTrips()));
+        Percentiles rt =
+            Percentiles.of(python.roundTrips(queue, s.roundTrips(), s.roundTripWarmUp()));
         Thread.sleep(IDLE.toMillis());
         long rss = ProcessTreeRss.kib(worker.pid());
         long afterGc = c.isJvm() ? rssAfterGc(worker) : 0;
         figures =
             new Figures(c, s.messages(), drain.seconds(), fill, rt, rss, afterGc, false, List.of());
         if (growthRun != null) {
-          long done = s.warmUp() + s.messages() + s.roundTrips() + 20L;
+          long done = s.warmUp() + s.messages() + s.roundTripWarmUp() + s.roundTrips() + 20L;
           points.add(memory(worker, done));
           long more = growthRun.longTasks() - done;
           if (more > 0) {

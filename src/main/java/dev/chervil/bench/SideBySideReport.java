@@ -71,13 +71,15 @@ public final class SideBySideReport {
             String.format(
                 Locale.ROOT,
                 "- Per worker: %,d no-op messages timed after %,d not timed (warm-up); round trip:"
-                    + " %d sequential calls (after %d not counted)\n"
+                    + " %d sequential calls, after %,d not timed sent at once (the drain stores no"
+                    + " results, so a JVM compiles its reply path on these) and %d in turn\n"
                     + "- Rounds: %d (every worker once per round, in the order of the table); each"
                     + " row is that worker's median round, its round trip and RSS from the same"
                     + " turn, every round's rate below it\n\n",
                 s.messages(),
                 s.warmUp(),
                 s.roundTrips(),
+                s.roundTripWarmUp(),
                 20,
                 s.rounds()));
     md.append(

@@ -105,6 +105,15 @@ final class BenchCommand implements Callable<Integer> {
   int roundTrips;
 
   @Option(
+      names = "--round-trip-warm-up",
+      defaultValue = "2000",
+      description =
+          "Side by side: Python calls each worker answers first, sent at once and not timed (the"
+              + " drain stores no results, so a JVM would still be compiling its reply path)."
+              + " Default: ${DEFAULT-VALUE}.")
+  int roundTripWarmUp;
+
+  @Option(
       names = "--rounds",
       defaultValue = "3",
       description =
@@ -197,6 +206,7 @@ final class BenchCommand implements Callable<Integer> {
       messages = 500;
       warmUp = 500;
       roundTrips = 50;
+      roundTripWarmUp = 100;
       rounds = 1;
       kills = 10;
       tasks = 200;
@@ -208,6 +218,7 @@ final class BenchCommand implements Callable<Integer> {
         || messages < 1
         || warmUp < 0
         || roundTrips < 1
+        || roundTripWarmUp < 0
         || rounds < 1
         || clients < 0) {
       System.err.println("chervil bench: counts must be positive");
@@ -272,6 +283,7 @@ final class BenchCommand implements Callable<Integer> {
             warmUp,
             messages,
             roundTrips,
+            roundTripWarmUp,
             rounds,
             clients,
             chosen,

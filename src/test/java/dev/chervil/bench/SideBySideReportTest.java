@@ -34,7 +34,7 @@ class SideBySideReportTest {
         new SideBySideBench.Result(f, List.of(), List.of(), null, "3.10.8", "5.2.6");
     SideBySideBench.Settings s =
         new SideBySideBench.Settings(
-            10_000, 10_000, 300, 1, 0, List.of(), 0, List.of(), null, null);
+            10_000, 10_000, 300, 2_000, 1, 0, List.of(), 0, List.of(), null, null);
     Map<String, String> sections =
         SideBySideReport.sections(r, s, "./chervil bench", "1.0", "before");
     String md = sections.get("side-by-side");
@@ -67,6 +67,8 @@ class SideBySideReportTest {
             "`-P threads --acks-late` reported (no target) | 4,000 tasks/s, 0.50× of early acks"),
         md);
     assertTrue(
+        md.contains("round trip: 300 sequential calls, after 2,000 not timed sent at once"), md);
+    assertTrue(
         md.contains(
             "| Round trip floor: raw amqp-client's echo p50, no worker in it (no target) | 0.30× (0.90 ms vs 3.00 ms) | — |"),
         md);
@@ -97,7 +99,7 @@ class SideBySideReportTest {
         new SideBySideBench.Result(List.of(m), List.of(), List.of(), null, "3.10.8", "5.2.6");
     SideBySideBench.Settings s =
         new SideBySideBench.Settings(
-            10_000, 10_000, 300, 3, 0, List.of(), 0, List.of(), null, null);
+            10_000, 10_000, 300, 2_000, 3, 0, List.of(), 0, List.of(), null, null);
     String md = SideBySideReport.sections(r, s, "./chervil bench", "1.0", "x").get("side-by-side");
     assertTrue(md.contains("| 8,000 tasks/s<br>rounds: 10,000, 5,000, 8,000 |"), md);
     assertTrue(md.contains("- Rounds: 3 "), md);
