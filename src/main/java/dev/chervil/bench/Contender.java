@@ -118,13 +118,18 @@ public sealed interface Contender {
   }
 
   /**
-   * A bare amqp-client consume + ack loop ({@link RawConsumeLoop}): the broker's ceiling, and, as
-   * it answers a round trip with a fixed reply, the floor under every worker's round trip.
+   * A bare amqp-client consume + ack loop ({@link RawConsumeLoop}). At {@link #CEILING} it is the
+   * broker's ceiling, and, as it answers a round trip with a fixed reply, the floor under every
+   * worker's round trip. At a worker's own window (prefetch 4 for solo, 8 for two processes) it is
+   * what a consumer that does nothing gets from the broker at that window.
    */
   record Raw(int prefetch) implements Contender {
+    /** The prefetch of the "raw consume+ack" ceiling. */
+    public static final int CEILING = 100;
+
     @Override
     public String label() {
-      return "raw-amqp";
+      return prefetch == CEILING ? "raw-amqp" : "raw-amqp-" + prefetch;
     }
 
     @Override

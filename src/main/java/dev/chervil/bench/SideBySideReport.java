@@ -63,7 +63,7 @@ public final class SideBySideReport {
     Optional<Figures> threads = find(f, chervil("threads", false));
     Optional<Figures> processes = find(f, chervil("processes", false));
     Optional<Figures> solo = find(f, chervil("solo", false));
-    Optional<Figures> raw = find(f, c -> c instanceof Contender.Raw);
+    Optional<Figures> raw = find(f, raw(Contender.Raw.CEILING));
     StringBuilder md =
         new StringBuilder("## Side by side: Celery 5.2, Chervil, raw amqp-client\n\n");
     md.append(run)
@@ -144,6 +144,8 @@ public final class SideBySideReport {
         }
       }
     }
+    windowRows(md, processes, find(f, raw(8)), prefork);
+    windowRows(md, solo, find(f, raw(4)), celerySolo);
     if (processes.isPresent() && prefork.isPresent()) {
       double ratio = (double) processes.get().idleTreeRssKib() / prefork.get().idleTreeRssKib();
       target(
@@ -250,7 +252,10 @@ public final class SideBySideReport {
         amqp-client `basicQos(100)`, manual ack of each delivery; a delivery with a `reply_to`
         first gets a fixed rpc:// SUCCESS on the consumer's thread, so its round trip is the floor
         under every worker's. Default prefetch for the workers (Celery's and Chervil's multiplier
-        4).
+        4): 4 for solo, 8 for prefork and processes -c 2, 16 for threads -c 4. The same raw loop
+        runs again at prefetch 8 and at 4, the windows of the two comparisons that are between
+        workers at one window (processes against prefork, solo against solo): what the broker
+        gives a consumer that does nothing else at that window.
       - **Clean-up.** Every process is stopped by pid (SIGTERM, then SIGKILL to its whole tree
         after 15 s), in a `finally` and from a shutdown hook; each queue, and the exchange of the
         same name Celery declares, is deleted after its turn.
@@ -420,6 +425,47 @@ public final class SideBySideReport {
 
   private static Optional<Figures> find(List<Figures> f, Predicate<Contender> which) {
     return f.stream().filter(x -> which.test(x.contender())).findFirst();
+  }
+
+  /**
+   * A Chervil worker against a do-nothing consumer at the same prefetch window as it and the Celery
+   * worker it is compared with, and that consumer against the Celery worker: how far the broker
+   * lets any worker at that window outrun this Celery worker.
+   */
+  private static void windowRows(
+      StringBuilder md,
+      Optional<Figures> chervil,
+      Optional<Figures> raw,
+      Optional<Figures> celery) {
+    if (chervil.isEmpty() || raw.isEmpty() || celery.isEmpty()) {
+      return;
+    }
+    Figures r = raw.get();
+    int window = ((Contender.Raw) r.contender()).prefetch();
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "| %s against raw consume+ack at its window, prefetch %d (no target) | %s (%,.0f vs"
+                + " %,.0f tasks/s) | — |\n",
+            chervil.get().contender().title(),
+            window,
+            times(chervil.get().perSecond() / r.perSecond()),
+            chervil.get().perSecond(),
+            r.perSecond()));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "| Raw consume+ack at prefetch %d against %s, at the same window (no target) | %s"
+                + " (%,.0f vs %,.0f tasks/s) | — |\n",
+            window,
+            celery.get().contender().title(),
+            times(r.perSecond() / celery.get().perSecond()),
+            r.perSecond(),
+            celery.get().perSecond()));
+  }
+
+  private static Predicate<Contender> raw(int prefetch) {
+    return c -> c instanceof Contender.Raw r && r.prefetch() == prefetch;
   }
 
   private static Predicate<Contender> celery(String pool) {

@@ -42,7 +42,9 @@ final class BenchCommand implements Callable<Integer> {
   /** Every worker of the side-by-side run, in the order they run. */
   static final List<Contender> CONTENDERS =
       List.of(
-          new Contender.Raw(100),
+          new Contender.Raw(Contender.Raw.CEILING),
+          new Contender.Raw(8),
+          new Contender.Raw(4),
           new Contender.Celery("prefork", 2),
           new Contender.Celery("solo", 1),
           new Contender.Chervil("threads", 4, false),
@@ -130,7 +132,8 @@ final class BenchCommand implements Callable<Integer> {
       names = "--workers",
       split = ",",
       description =
-          "Side by side: only these workers (raw-amqp, celery-prefork-2, celery-solo,"
+          "Side by side: only these workers (raw-amqp, raw-amqp-8, raw-amqp-4, celery-prefork-2,"
+              + " celery-solo,"
               + " chervil-threads-4, chervil-threads-4-late, chervil-processes-2,"
               + " chervil-processes-2-late, chervil-solo, chervil-solo-late), or none. Default:"
               + " all.")
