@@ -1,7 +1,9 @@
 package dev.chervil.bench;
 
 import dev.chervil.Chervil;
+import dev.chervil.client.AsyncResult;
 import dev.chervil.client.ChervilClient;
+import dev.chervil.client.TaskCall;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -115,8 +118,8 @@ public final class SideBySideBench {
 
   record Growth(Contender contender, List<MemoryPoint> points) {}
 
-  /** The Java client's {@code send()} rate. */
-  record ClientRate(int threads, int messages, double perSecond) {}
+  /** The Java client's publish rate: {@code call} is {@code send()} or {@code sendAsync()}. */
+  record ClientRate(String call, int threads, int messages, double perSecond) {}
 
   /** A recorded profile of one worker's drain. */
   record Profiled(
@@ -165,12 +168,15 @@ public final class SideBySideBench {
       List<Figures> figures = turns.values().stream().map(Figures::median).toList();
       List<ClientRate> rates = new ArrayList<>();
       if (s.clientMessages() > 0) {
-        for (int threads : List.of(1, 4)) {
-          ClientRate r = clientRate(threads, s.clientMessages(), probe);
+        for (ClientRate r :
+            List.of(
+                clientRate(1, s.clientMessages(), probe, false),
+                clientRate(4, s.clientMessages(), probe, false),
+                clientRate(1, s.clientMessages(), probe, true))) {
           say.accept(
               String.format(
-                  "side-by-side: Java client send(), %d thread(s): %.0f messages/s",
-                  threads, r.perSecond()));
+                  "side-by-side: Java client %s, %d thread(s): %.0f messages/s",
+                  r.call(), r.threads(), r.perSecond()));
           rates.add(r);
         }
       }
@@ -365,8 +371,13 @@ public final class SideBySideBench {
         drainTimeout(s.messages()));
   }
 
-  /** {@code messages} no-op {@code send()}s of the Java client from {@code threads} threads. */
-  private ClientRate clientRate(int threads, int messages, QueueProbe probe) throws Exception {
+  /**
+   * {@code messages} no-op sends of the Java client from {@code threads} threads: each {@code
+   * send()} waiting for its confirm, or with {@code pipelined} every {@code sendAsync()} at once,
+   * then all their confirms awaited.
+   */
+  private ClientRate clientRate(int threads, int messages, QueueProbe probe, boolean pipelined)
+      throws Exception {
     String queue = "chervil.bench.client." + UUID.randomUUID().toString().substring(0, 8);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try (ChervilClient client = Chervil.client(env.broker(), null)) {
@@ -379,9 +390,16 @@ public final class SideBySideBench {
         sent.add(
             pool.submit(
                 () -> {
+                  List<CompletableFuture<AsyncResult>> confirms = new ArrayList<>();
                   for (int i = 0; i < each; i++) {
-                    client.task("chervil.debug.noop").queue(queue).ignoreResult(true).send();
+                    TaskCall call = client.task("chervil.debug.noop").queue(queue);
+                    if (pipelined) {
+                      confirms.add(call.ignoreResult(true).sendAsync());
+                    } else {
+                      call.ignoreResult(true).send();
+                    }
                   }
+                  confirms.forEach(CompletableFuture::join);
                   return null;
                 }));
       }
@@ -389,7 +407,8 @@ public final class SideBySideBench {
         f.get(drainTimeout(messages).toSeconds(), TimeUnit.SECONDS);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new ClientRate(threads, each * threads, each * threads / seconds);
+      return new ClientRate(
+          pipelined ? "sendAsync()" : "send()", threads, each * threads, each * threads / seconds);
     } finally {
       pool.shutdownNow();
       probe.deleteQueueAndExchange(queue);

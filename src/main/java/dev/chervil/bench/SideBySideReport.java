@@ -181,13 +181,20 @@ public final class SideBySideReport {
     }
     if (!r.clientRates().isEmpty()) {
       md.append(
-          "\nJava client publish rate (`ChervilClient.task(\"chervil.debug.noop\").send()`,"
-              + " ignore_result, persistent, through `Transport.publish` as it is today):\n\n"
-              + "| Threads | Messages | send() per second |\n|---|---|---|\n");
+          "\nJava client publish rate (`ChervilClient.task(\"chervil.debug.noop\")`, ignore_result,"
+              + " persistent, into a queue nobody consumes): `send()` returns once the broker"
+              + " confirmed its message; `sendAsync()` returns a future of that confirm, all sent"
+              + " from one thread, then all awaited:\n\n"
+              + "| Call | Threads | Messages | Per second |\n|---|---|---|---|\n");
       for (SideBySideBench.ClientRate c : r.clientRates()) {
         md.append(
             String.format(
-                Locale.ROOT, "| %d | %,d | %,.0f |\n", c.threads(), c.messages(), c.perSecond()));
+                Locale.ROOT,
+                "| `%s` | %d | %,d | %,.0f |\n",
+                c.call(),
+                c.threads(),
+                c.messages(),
+                c.perSecond()));
       }
     }
     md.append("\nThe Python producer's own rate while filling (`send_task`, for reference): ");
@@ -242,8 +249,10 @@ public final class SideBySideReport {
         read again 500 ms later, which G1 shrinks to what the JVM needs (Python's are not
         collected: "—").
       - **Java client.** `ChervilClient.task("chervil.debug.noop").queue(q).ignoreResult(true)
-        .send()` M times from one thread, then M in all from 4 threads sharing one client, into a
-        queue nobody consumes; rate = M / wall time of the sends.
+        .send()` M times from one thread, then M in all from 4 threads sharing one client, then
+        `.sendAsync()` M times from one thread and every future joined, into a queue nobody
+        consumes; rate = M / wall time until the last confirm. Python's `send_task` (above)
+        waits for no confirm (kombu's `confirm_publish` is off by default).
       - **Workers.** Celery: `python3 -m celery -A celery_bench worker --pool=prefork -c 2` or
         `--pool=solo`, `--without-mingle --without-gossip -l WARNING`, heartbeat kept. Chervil:
         `java -jar target/chervil.jar worker --broker ... -Q <queue> -P ... -c ... --result-backend

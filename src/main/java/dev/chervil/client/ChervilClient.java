@@ -5,12 +5,19 @@ import dev.chervil.broker.QueueSpec;
 import dev.chervil.broker.Transport;
 import dev.chervil.protocol.CeleryJsonCodec;
 import dev.chervil.protocol.TaskMessage;
+import dev.chervil.protocol.WireMessage;
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Sends tasks and waits for their results, like Celery's {@code app.send_task}. Owns its transport
@@ -28,6 +35,8 @@ public final class ChervilClient implements AutoCloseable {
   private final Transport transport;
   private final ResultBackend backend;
   private final Set<String> declared = ConcurrentHashMap.newKeySet();
+  // sendAsync's futures complete here, off the connection thread that reads the confirms
+  private final ExecutorService callbacks = Executors.newVirtualThreadPerTaskExecutor();
   private volatile boolean started;
   private volatile String deadLetterExchange;
   private volatile Map<String, Object> queueArguments = Map.of();
@@ -163,9 +172,52 @@ public final class ChervilClient implements AutoCloseable {
   /**
    * As {@link #send(TaskMessage, String)}; with {@code brokerDelay} a message whose ETA is in the
    * future travels through the broker's delayed delivery (RabbitMQ, Celery 5.5's topology), so no
-   * worker holds it unacked until then. Where the broker cannot delay it is sent as usual.
+   * worker holds it unacked until then. Where the broker cannot delay it is sent as usual. Returns
+   * once the broker has taken the message (a publisher confirm on AMQP).
    */
   public AsyncResult send(TaskMessage message, String queue, boolean brokerDelay) {
+    WireMessage wire = wire(message, queue);
+    Duration delay = brokerDelay ? brokerDelay(message) : null;
+    if (delay != null) {
+      transport.publishDelayed(delay, queue, wire);
+    } else {
+      transport.publish("", queue, wire);
+    }
+    return sent(message, queue);
+  }
+
+  /**
+   * As {@link #send(TaskMessage, String, boolean)}, without waiting for the broker: the future
+   * completes with the result once the broker has taken the message, and fails with a {@link
+   * dev.chervil.broker.TransportException} (naming the task id) on a nack, a lost channel or no
+   * confirm in the transport's confirm timeout. Any number may be outstanding, so one thread sends
+   * at the rate of the connection, not one confirm round trip per message. The future completes on
+   * a virtual thread of this client's, never on the broker connection's, so what is chained on it
+   * may block. (A broker-delayed message is still published before this returns.)
+   */
+  public CompletableFuture<AsyncResult> sendAsync(
+      TaskMessage message, String queue, boolean brokerDelay) {
+    WireMessage wire = wire(message, queue);
+    Duration delay = brokerDelay ? brokerDelay(message) : null;
+    CompletableFuture<Void> stored;
+    if (delay != null) {
+      transport.publishDelayed(delay, queue, wire);
+      stored = CompletableFuture.completedFuture(null);
+    } else {
+      stored = transport.publishAsync("", queue, wire);
+    }
+    return stored.handleAsync(
+        (ok, failed) -> {
+          if (failed != null) {
+            throw failed instanceof RuntimeException r ? r : new CompletionException(failed);
+          }
+          return sent(message, queue);
+        },
+        callbacks);
+  }
+
+  /** The message on the wire, its queue declared on first use. */
+  private WireMessage wire(TaskMessage message, String queue) {
     if (!started) {
       throw new IllegalStateException(
           "client not started: call start() before sending " + message.task());
@@ -174,16 +226,21 @@ public final class ChervilClient implements AutoCloseable {
       transport.declareQueue(
           new QueueSpec(queue, true, deadLetterExchange).withArguments(queueArguments));
     }
-    java.time.OffsetDateTime eta = message.headers().eta();
-    java.time.Duration delay =
-        eta == null
-            ? java.time.Duration.ZERO
-            : java.time.Duration.between(java.time.OffsetDateTime.now(), eta);
-    if (brokerDelay && transport.supportsDelayedDelivery() && delay.toSeconds() >= 1) {
-      transport.publishDelayed(delay, queue, CeleryJsonCodec.encode(message));
-    } else {
-      transport.publish("", queue, CeleryJsonCodec.encode(message));
+    return CeleryJsonCodec.encode(message);
+  }
+
+  /** How long the broker should hold {@code message}, or null to publish it as usual. */
+  private Duration brokerDelay(TaskMessage message) {
+    OffsetDateTime eta = message.headers().eta();
+    if (eta == null || !transport.supportsDelayedDelivery()) {
+      return null;
     }
+    Duration delay = Duration.between(OffsetDateTime.now(), eta);
+    return delay.toSeconds() >= 1 ? delay : null;
+  }
+
+  /** After the broker took {@code message}: its task-sent event, if on, and its result. */
+  private AsyncResult sent(TaskMessage message, String queue) {
     dev.chervil.events.EventDispatcher events = sentEvents;
     if (events != null) {
       events.send("task-sent", sentFields(message, queue));
@@ -231,6 +288,7 @@ public final class ChervilClient implements AutoCloseable {
       sentEvents.close();
     }
     backend.close();
-    transport.close();
+    transport.close(); // fails what is still unconfirmed, through callbacks
+    callbacks.close();
   }
 }

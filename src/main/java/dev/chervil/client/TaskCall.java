@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /** One call being composed: Celery's {@code apply_async} options as methods. Not thread-safe. */
 public final class TaskCall {
@@ -227,8 +228,14 @@ public final class TaskCall {
             json.expiration());
   }
 
+  /** Publishes the call and returns once the broker has taken it. */
   public AsyncResult send() {
     return client.send(message(), queue, brokerDelay);
+  }
+
+  /** Publishes the call without waiting for the broker: see {@link ChervilClient#sendAsync}. */
+  public CompletableFuture<AsyncResult> sendAsync() {
+    return client.sendAsync(message(), queue, brokerDelay);
   }
 
   private static OffsetDateTime now() {
