@@ -392,11 +392,12 @@ public final class SideBySideBench {
                 () -> {
                   List<CompletableFuture<AsyncResult>> confirms = new ArrayList<>();
                   for (int i = 0; i < each; i++) {
-                    TaskCall call = client.task("chervil.debug.noop").queue(queue);
+                    TaskCall call =
+                        client.task("chervil.debug.noop").queue(queue).ignoreResult(true);
                     if (pipelined) {
-                      confirms.add(call.ignoreResult(true).sendAsync());
+                      confirms.add(call.sendAsync());
                     } else {
-                      call.ignoreResult(true).send();
+                      call.send();
                     }
                   }
                   confirms.forEach(CompletableFuture::join);

@@ -177,10 +177,7 @@ public final class ChervilClient implements AutoCloseable {
    */
   public AsyncResult send(TaskMessage message, String queue, boolean brokerDelay) {
     WireMessage wire = wire(message, queue);
-    Duration delay = brokerDelay ? brokerDelay(message) : null;
-    if (delay != null) {
-      transport.publishDelayed(delay, queue, wire);
-    } else {
+    if (!publishedDelayed(message, queue, wire, brokerDelay)) {
       transport.publish("", queue, wire);
     }
     return sent(message, queue);
@@ -198,14 +195,10 @@ public final class ChervilClient implements AutoCloseable {
   public CompletableFuture<AsyncResult> sendAsync(
       TaskMessage message, String queue, boolean brokerDelay) {
     WireMessage wire = wire(message, queue);
-    Duration delay = brokerDelay ? brokerDelay(message) : null;
-    CompletableFuture<Void> stored;
-    if (delay != null) {
-      transport.publishDelayed(delay, queue, wire);
-      stored = CompletableFuture.completedFuture(null);
-    } else {
-      stored = transport.publishAsync("", queue, wire);
-    }
+    CompletableFuture<Void> stored =
+        publishedDelayed(message, queue, wire, brokerDelay)
+            ? CompletableFuture.completedFuture(null)
+            : transport.publishAsync("", queue, wire);
     return stored.handleAsync(
         (ok, failed) -> {
           if (failed != null) {
@@ -229,14 +222,22 @@ public final class ChervilClient implements AutoCloseable {
     return CeleryJsonCodec.encode(message);
   }
 
-  /** How long the broker should hold {@code message}, or null to publish it as usual. */
-  private Duration brokerDelay(TaskMessage message) {
+  /**
+   * With {@code brokerDelay}, publishes a message whose ETA is a second or more away through the
+   * broker's delayed delivery, where the broker has it, and says whether it did.
+   */
+  private boolean publishedDelayed(
+      TaskMessage message, String queue, WireMessage wire, boolean brokerDelay) {
     OffsetDateTime eta = message.headers().eta();
-    if (eta == null || !transport.supportsDelayedDelivery()) {
-      return null;
+    if (!brokerDelay || eta == null || !transport.supportsDelayedDelivery()) {
+      return false;
     }
     Duration delay = Duration.between(OffsetDateTime.now(), eta);
-    return delay.toSeconds() >= 1 ? delay : null;
+    if (delay.toSeconds() < 1) {
+      return false;
+    }
+    transport.publishDelayed(delay, queue, wire);
+    return true;
   }
 
   /** After the broker took {@code message}: its task-sent event, if on, and its result. */

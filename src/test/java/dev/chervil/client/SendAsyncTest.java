@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import dev.chervil.Chervil;
 import dev.chervil.broker.TransportException;
+import dev.chervil.broker.amqp.RabbitMqAdmin;
 import dev.chervil.testing.Services;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,16 +22,14 @@ import org.junit.jupiter.api.Test;
 
 /** {@link TaskCall#sendAsync()} against the shared RabbitMQ: many outstanding, each confirmed. */
 class SendAsyncTest {
-  private Connection admin;
+  private RabbitMqAdmin admin;
   private ChervilClient client;
   private String queue;
 
   @BeforeEach
   void setUp() throws Exception {
     Services.requireRabbitMq();
-    ConnectionFactory f = new ConnectionFactory();
-    f.setHost("127.0.0.1");
-    admin = f.newConnection("chervil-test-send-async");
+    admin = new RabbitMqAdmin();
     queue = "chervil.test.sendasync." + UUID.randomUUID();
     client = Chervil.client(Services.RABBITMQ_URL, null);
     client.start();
@@ -44,9 +41,7 @@ class SendAsyncTest {
       client.close();
     }
     if (admin != null) {
-      try (Channel ch = admin.createChannel()) {
-        ch.queueDelete(queue);
-      }
+      admin.deleteQueue(queue);
       admin.close();
     }
   }
@@ -83,7 +78,7 @@ class SendAsyncTest {
   void aNackFailsTheFutureWithTheTaskIdAndTheNextSendStillWorks() throws Exception {
     // RabbitMQ nacks what overflows a queue that rejects publishes when full. The client's own
     // declaration differs in arguments; it warns and uses the queue as it is.
-    try (Channel ch = admin.createChannel()) {
+    try (Channel ch = admin.connection().createChannel()) {
       ch.queueDeclare(
           queue, true, false, false, Map.of("x-max-length", 1, "x-overflow", "reject-publish"));
     }
@@ -98,7 +93,7 @@ class SendAsyncTest {
     assertTrue(e.getCause().getMessage().contains(overflow.id()), e.getCause().getMessage());
     assertEquals(1, messageCount());
 
-    try (Channel ch = admin.createChannel()) {
+    try (Channel ch = admin.connection().createChannel()) {
       ch.queuePurge(queue);
     }
     client.task("chervil.debug.noop").queue(queue).sendAsync().get(30, TimeUnit.SECONDS);
@@ -106,7 +101,7 @@ class SendAsyncTest {
   }
 
   private int messageCount() throws Exception {
-    try (Channel ch = admin.createChannel()) {
+    try (Channel ch = admin.connection().createChannel()) {
       return ch.queueDeclarePassive(queue).getMessageCount();
     }
   }

@@ -21,7 +21,8 @@ public final class RabbitMqAdmin implements AutoCloseable {
     connection = f.newConnection("chervil-test-admin");
   }
 
-  Connection connection() {
+  /** The admin connection, for tests that declare, purge or count a queue themselves. */
+  public Connection connection() {
     return connection;
   }
 
